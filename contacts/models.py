@@ -1,0 +1,161 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+MAX_PROFILES_PER_CONTACT = 10
+
+
+class Contact(models.Model):
+    """A person, or one profile of a person.
+
+    Every contact starts as its own profile. When contact B is merged into contact A, B's row
+    stays exactly as it was, with `merged_into` = A and `root` = the visible contact, and every
+    identity, key, conversation and comment B owned moves to the root. Rows that are visible as
+    contacts are those whose `root` is empty.
+    """
+
+    name = models.CharField(max_length=255, blank=True)
+    primary_email = models.ForeignKey(
+        "contacts.ContactKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    primary_phone = models.ForeignKey(
+        "contacts.ContactKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    properties = models.JSONField(default=dict, blank=True)
+    main_identity = models.ForeignKey(
+        "channels.ChannelIdentity",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="absorbed"
+    )
+    root = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="members"
+    )
+    absorbed_count = models.PositiveSmallIntegerField(
+        default=0, help_text=_("How many other profiles this contact holds.")
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(root__isnull=True, merged_into__isnull=True)
+                | Q(root__isnull=False, merged_into__isnull=False),
+                name="merged_profile_has_root_and_parent",
+            ),
+            models.CheckConstraint(
+                condition=Q(absorbed_count__lt=MAX_PROFILES_PER_CONTACT),
+                name="at_most_ten_profiles",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["name"], name="contact_name_idx"),
+            models.Index(
+                fields=["-created_at", "-id"], condition=Q(root__isnull=True), name="contact_list_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or f"Contact #{self.pk}"
+
+    @property
+    def is_merged(self) -> bool:
+        return self.absorbed_count > 0
+
+    @property
+    def is_visible(self) -> bool:
+        return self.root_id is None
+
+    @property
+    def visible_id(self) -> int:
+        return self.root_id or self.pk
+
+
+class KeyKind(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    PHONE = "phone", _("Phone")
+
+
+class KeySource(models.TextChoices):
+    CHANNEL = "channel", _("Channel identity")
+    PRECHAT = "prechat", _("Pre-chat form")
+    WORKFLOW = "workflow", _("Workflow answer")
+    AGENT = "agent", _("Edited by a user")
+    IMPORT = "import", _("Import")
+
+
+class ContactKey(models.Model):
+    """One e-mail address or phone number of a contact, as typed and normalised.
+
+    `value` is the normalised form (E.164, lower-cased e-mail) or the trimmed raw text when the
+    input is invalid. `match_value` is what duplicate detection compares; it is empty for
+    invalid input so that invalid values never match anything.
+    """
+
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="keys")
+    profile = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="own_keys")
+    kind = models.CharField(max_length=8, choices=KeyKind.choices)
+    raw = models.CharField(max_length=320)
+    value = models.CharField(max_length=320)
+    match_value = models.CharField(max_length=320, blank=True)
+    is_valid = models.BooleanField()
+    source = models.CharField(max_length=16, choices=KeySource.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["profile", "kind", "value"], name="one_key_value_per_profile"
+            ),
+            models.CheckConstraint(
+                condition=Q(is_valid=True) | Q(match_value=""), name="invalid_key_never_matches"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["kind", "match_value"],
+                condition=~Q(match_value=""),
+                name="key_match_idx",
+            ),
+            models.Index(fields=["value"], name="key_value_idx"),
+            models.Index(fields=["contact", "kind"], name="key_contact_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Comment(models.Model):
+    """An internal note about a contact, optionally on one of its conversations."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="comments")
+    profile = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="own_comments")
+    conversation = models.ForeignKey(
+        "conversations.Conversation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="comments",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        indexes = [models.Index(fields=["contact", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.body[:50]

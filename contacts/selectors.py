@@ -1,0 +1,74 @@
+"""Reads on contacts, already scoped to what the user may see."""
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from channels.models import ChannelIdentity
+from channels.selectors import accessible_channel_ids
+from contacts.models import Contact, ContactKey, KeyKind
+from contacts.normalize import looks_like_phone, normalize_email, normalize_phone
+
+
+def visible_contacts(user) -> QuerySet[Contact]:
+    """Visible (not merged-away) contacts the user may see: agents only those on their channels."""
+    contacts = Contact.objects.filter(root__isnull=True)
+    channel_ids = accessible_channel_ids(user)
+    if channel_ids is not None:
+        on_my_channels = ChannelIdentity.objects.filter(
+            contact_id=OuterRef("pk"), channel_id__in=channel_ids
+        )
+        contacts = contacts.filter(Exists(on_my_channels))
+    return contacts
+
+
+def with_list_details(contacts: QuerySet[Contact]) -> QuerySet[Contact]:
+    return contacts.select_related("primary_email", "primary_phone").prefetch_related(
+        Prefetch("identities", queryset=ChannelIdentity.objects.select_related("channel").order_by("id"))
+    )
+
+
+def contact_search(user, query: str, *, region: str) -> QuerySet[Contact]:
+    """Search by name prefix, e-mail or phone typed in any format (normalised first)."""
+    contacts = visible_contacts(user)
+    query = query.strip()
+    if not query:
+        return contacts
+    key_filter = Q(kind=KeyKind.EMAIL, value__startswith=query.lower())
+    if "@" in query:
+        email = normalize_email(query)
+        if email.is_valid:
+            key_filter |= Q(kind=KeyKind.EMAIL, match_value=email.match_value)
+    if looks_like_phone(query):
+        phone = normalize_phone(query, region)
+        digits = "+" + "".join(ch for ch in query if ch.isdigit())
+        key_filter |= Q(kind=KeyKind.PHONE, value__startswith=phone.value if phone.is_valid else digits)
+    matching_keys = ContactKey.objects.filter(key_filter, contact_id=OuterRef("pk"))
+    return contacts.filter(Q(name__istartswith=query) | Q(name__icontains=f" {query}") | Exists(matching_keys))
+
+
+def contact_for_url(contact_id: int) -> Contact | None:
+    """The visible contact for an id, following merged profiles to the contact that holds them."""
+    row = Contact.objects.filter(pk=contact_id).values("id", "root_id").first()
+    if row is None:
+        return None
+    return Contact.objects.get(pk=row["root_id"] or row["id"])
+
+
+def contact_profiles(contact: Contact) -> list[Contact]:
+    """The member profiles of a merged contact (not the contact itself), oldest first."""
+    return list(
+        Contact.objects.filter(root=contact)
+        .select_related("primary_email", "primary_phone")
+        .prefetch_related(Prefetch("own_identities", queryset=ChannelIdentity.objects.select_related("channel")))
+        .order_by("id")
+    )
+
+
+def contact_keys(contact: Contact) -> dict[str, list[ContactKey]]:
+    """Every e-mail and phone of the contact, primary first."""
+    keys = {KeyKind.EMAIL: [], KeyKind.PHONE: []}
+    primary = {contact.primary_email_id, contact.primary_phone_id}
+    for key in ContactKey.objects.filter(contact=contact).order_by("created_at", "id"):
+        keys[key.kind].append(key)
+    for kind in keys:
+        keys[kind].sort(key=lambda k: k.pk not in primary)
+    return keys

@@ -1,0 +1,119 @@
+"""Writes on contacts: creation, key properties, profile edits, comments, main channel."""
+
+from django.db import transaction
+
+from config.models import Workspace
+from contacts.models import Comment, Contact, ContactKey, KeyKind, KeySource
+from contacts.normalize import Normalized, normalize_email, normalize_phone
+from conversations.models import EventKind
+from conversations.events import event_record
+from merging.detection import suggestions_refresh
+
+
+def normalize_key(kind: str, raw: str, *, region: str | None = None, international=False) -> Normalized:
+    if kind == KeyKind.EMAIL:
+        return normalize_email(raw)
+    return normalize_phone(raw, region or Workspace.current().phone_region, international=international)
+
+
+def contact_create(*, name: str = "", properties: dict | None = None) -> Contact:
+    return Contact.objects.create(name=name[:255], properties=properties or {})
+
+
+def contact_key_add(
+    *,
+    contact: Contact,
+    kind: str,
+    raw: str,
+    source: str,
+    profile: Contact | None = None,
+    region: str | None = None,
+    international: bool = False,
+    make_primary: bool = False,
+    detect: bool = True,
+) -> ContactKey | None:
+    """Add an e-mail or phone to a visible contact (idempotent) and run duplicate detection.
+
+    Returns None for blank input. The key belongs to `profile` (default: the contact itself),
+    the profile an unmerge gives it back to. Detection runs only when the value is new.
+    """
+    if not raw or not raw.strip():
+        return None
+    normalized = normalize_key(kind, raw, region=region, international=international)
+    key = ContactKey.objects.filter(contact=contact, kind=kind, value=normalized.value).first()
+    created = key is None
+    if created:
+        key = ContactKey.objects.create(
+            contact=contact,
+            profile=profile or contact,
+            kind=kind,
+            raw=normalized.raw,
+            value=normalized.value,
+            match_value=normalized.match_value,
+            is_valid=normalized.is_valid,
+            source=source,
+        )
+    primary_field = "primary_email" if kind == KeyKind.EMAIL else "primary_phone"
+    if make_primary or getattr(contact, f"{primary_field}_id") is None:
+        setattr(contact, primary_field, key)
+        contact.save(update_fields=[primary_field, "updated_at"])
+    if detect and created and key.is_valid:
+        suggestions_refresh(contact_id=contact.pk)
+    return key
+
+
+def contact_profile_update(
+    *,
+    actor,
+    contact: Contact,
+    name: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    properties: dict | None = None,
+) -> Contact:
+    """A user edits a contact: a new e-mail or phone becomes primary; old ones stay secondary."""
+    with transaction.atomic():
+        contact = Contact.objects.select_for_update().get(pk=contact.pk, root__isnull=True)
+        changed = {}
+        if name is not None and name.strip() != contact.name:
+            changed["name"] = [contact.name, name.strip()]
+            contact.name = name.strip()[:255]
+        if properties is not None and properties != contact.properties:
+            changed["properties"] = [contact.properties, properties]
+            contact.properties = properties
+        contact.save()
+        for kind, raw in ((KeyKind.EMAIL, email), (KeyKind.PHONE, phone)):
+            if raw is not None and raw.strip():
+                key = contact_key_add(
+                    contact=contact, kind=kind, raw=raw, source=KeySource.AGENT, make_primary=True
+                )
+                changed[kind] = key.value
+        if changed:
+            event_record(contact=contact, kind=EventKind.PROPERTY_CHANGED, actor=actor, data=changed)
+    return contact
+
+
+def comment_add(*, actor, contact: Contact, body: str, conversation=None) -> Comment:
+    body = body.strip()
+    if not body:
+        raise ValueError("A comment needs some text.")
+    return Comment.objects.create(
+        contact=contact, profile=contact, conversation=conversation, author=actor, body=body
+    )
+
+
+def contact_set_main_identity(*, actor, contact: Contact, identity) -> Contact:
+    if identity.contact_id != contact.pk:
+        raise ValueError("That channel does not belong to this contact.")
+    with transaction.atomic():
+        contact = Contact.objects.select_for_update().get(pk=contact.pk)
+        previous = contact.main_identity_id
+        contact.main_identity = identity
+        contact.save(update_fields=["main_identity", "updated_at"])
+        event_record(
+            contact=contact,
+            kind=EventKind.MAIN_CHANNEL_CHANGED,
+            actor=actor,
+            data={"from": previous, "to": identity.pk, "channel": str(identity)},
+        )
+    return contact

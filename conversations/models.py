@@ -1,0 +1,168 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ConversationStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class OpenedBy(models.TextChoices):
+    CONTACT = "contact", _("Contact")
+    USER = "user", _("User")
+
+
+class Conversation(models.Model):
+    """Everything between the business and a contact from opening to closing.
+
+    `contact` is the visible contact; `profile` is the contact it belonged to when it opened,
+    so that an unmerge can give a profile back the conversations it had before the merge.
+    """
+
+    contact = models.ForeignKey(
+        "contacts.Contact", on_delete=models.PROTECT, related_name="conversations"
+    )
+    profile = models.ForeignKey(
+        "contacts.Contact", on_delete=models.PROTECT, related_name="own_conversations"
+    )
+    channel = models.ForeignKey(
+        "channels.Channel", on_delete=models.PROTECT, related_name="conversations"
+    )
+    status = models.CharField(
+        max_length=8, choices=ConversationStatus.choices, default=ConversationStatus.OPEN
+    )
+    opened_by = models.CharField(max_length=8, choices=OpenedBy.choices)
+    opened_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_conversations",
+    )
+    team = models.ForeignKey(
+        "workspace.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    opened_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    last_message_at = models.DateTimeField(default=timezone.now)
+    unread_count = models.PositiveIntegerField(default=0)
+    fields = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact"],
+                condition=Q(status="open"),
+                name="one_open_conversation_per_contact",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open", closed_at__isnull=True)
+                | Q(status="closed", closed_at__isnull=False),
+                name="closed_conversation_has_closed_at",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["contact", "opened_at"], name="conversation_contact_idx"),
+            models.Index(fields=["status", "-last_message_at"], name="conversation_inbox_idx"),
+            models.Index(fields=["assignee", "status"], name="conversation_assignee_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Conversation #{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == ConversationStatus.OPEN
+
+
+class Direction(models.TextChoices):
+    INBOUND = "in", _("Inbound")
+    OUTBOUND = "out", _("Outbound")
+
+
+class DeliveryStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    PENDING = "pending", _("Sending")
+    SENT = "sent", _("Sent")
+    DELIVERED = "delivered", _("Delivered")
+    READ = "read", _("Read")
+    FAILED = "failed", _("Failed")
+
+
+class Message(models.Model):
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.PROTECT, related_name="messages"
+    )
+    identity = models.ForeignKey(
+        "channels.ChannelIdentity", on_delete=models.PROTECT, related_name="messages"
+    )
+    channel = models.ForeignKey("channels.Channel", on_delete=models.PROTECT, related_name="+")
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    body = models.TextField(blank=True)
+    attachments = models.JSONField(default=list, blank=True)
+    platform_message_id = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=10, choices=DeliveryStatus.choices)
+    error = models.TextField(blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reply_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "platform_message_id"],
+                condition=~Q(platform_message_id=""),
+                name="platform_message_stored_once",
+            )
+        ]
+        indexes = [models.Index(fields=["conversation", "created_at", "id"], name="timeline_idx")]
+
+    def __str__(self) -> str:
+        return self.body[:50]
+
+
+class EventKind(models.TextChoices):
+    CONVERSATION_OPENED = "conversation_opened", _("Conversation opened")
+    CONVERSATION_CLOSED = "conversation_closed", _("Conversation closed")
+    CONVERSATION_REOPENED = "conversation_reopened", _("Conversation reopened")
+    ASSIGNED = "assigned", _("Assigned")
+    MERGED = "merged", _("Contacts merged")
+    UNMERGED = "unmerged", _("Contact unmerged")
+    MAIN_CHANNEL_CHANGED = "main_channel_changed", _("Main channel changed")
+    PROPERTY_CHANGED = "property_changed", _("Property changed")
+    WORKFLOW = "workflow", _("Workflow")
+
+
+class Event(models.Model):
+    """Something that happened to a contact or conversation, shown in the timeline."""
+
+    contact = models.ForeignKey("contacts.Contact", on_delete=models.PROTECT, related_name="events")
+    profile = models.ForeignKey(
+        "contacts.Contact", on_delete=models.PROTECT, related_name="own_events"
+    )
+    conversation = models.ForeignKey(
+        Conversation, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
+    kind = models.CharField(max_length=32, choices=EventKind.choices)
+    data = models.JSONField(default=dict, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["contact", "created_at"], name="event_contact_idx")]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()

@@ -1,0 +1,226 @@
+"""Merging two contacts: one service behind every entry point.
+
+Lock order: both contact rows in ascending id order (`lock_contacts`), then the suggestion.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from config import permissions
+from contacts.models import MAX_PROFILES_PER_CONTACT, Comment, Contact
+from conversations.events import event_record
+from conversations.models import Conversation, ConversationStatus, EventKind, Message
+from channels.models import ChannelIdentity
+from merging.detection import open_suggestions_of, suggestions_refresh
+from merging.models import MergeAction, MergeRecord, MergeSuggestion, SuggestionStatus
+from merging.services.rows import lock_contacts, move_owned_rows, update_with_history, with_retries
+from merging.snapshots import contact_snapshot
+
+TARGET, SOURCE = "target", "source"
+
+
+class MergeRefused(Exception):
+    """The merge or unmerge cannot be done; the message says why, for the user."""
+
+
+@dataclass
+class FieldChoice:
+    key: str  # "name", "email", "phone" or "property:<name>"
+    label: str
+    target_value: object
+    source_value: object
+    chosen: str = TARGET
+
+    @property
+    def differs(self) -> bool:
+        return self.target_value != self.source_value and self.source_value not in (None, "")
+
+    @property
+    def chosen_value(self):
+        return self.source_value if self.chosen == SOURCE else self.target_value
+
+
+@dataclass
+class MergePlan:
+    """What a merge will do; computed by the same code for the preview and the merge itself."""
+
+    target: Contact
+    source: Contact
+    fields: list[FieldChoice]
+    moves: dict[str, int]
+    profiles_after: int
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def differing(self) -> list[FieldChoice]:
+        return [f for f in self.fields if f.differs]
+
+    @property
+    def choices(self) -> dict[str, str]:
+        return {f.key: f.chosen for f in self.differing}
+
+
+def _key_value(key) -> str | None:
+    return key.value if key is not None else None
+
+
+def merge_plan(*, target: Contact, source: Contact, choices: dict | None = None) -> MergePlan:
+    choices = choices or {}
+    fields = [
+        FieldChoice("name", _("Name"), target.name, source.name),
+        FieldChoice("email", _("E-mail"), _key_value(target.primary_email), _key_value(source.primary_email)),
+        FieldChoice("phone", _("Phone"), _key_value(target.primary_phone), _key_value(source.primary_phone)),
+    ]
+    for name in sorted(set(target.properties) | set(source.properties)):
+        fields.append(
+            FieldChoice(f"property:{name}", name, target.properties.get(name), source.properties.get(name))
+        )
+    problems = []
+    for choice in fields:
+        picked = choices.get(choice.key, TARGET)
+        if picked not in (TARGET, SOURCE):
+            problems.append(_("Unknown choice %(value)r for %(field)s.") % {"value": picked, "field": choice.label})
+        elif choice.differs or (choice.target_value in (None, "") and choice.source_value not in (None, "")):
+            choice.chosen = picked if choice.differs else SOURCE
+    profiles_after = target.absorbed_count + source.absorbed_count + 2
+    if target.pk == source.pk:
+        problems.append(_("A contact cannot be merged with itself."))
+    if target.root_id or source.root_id:
+        problems.append(_("One of these contacts was already merged into another contact."))
+    if profiles_after > MAX_PROFILES_PER_CONTACT:
+        problems.append(
+            _("A contact can hold at most %(max)d profiles; these two together have %(count)d.")
+            % {"max": MAX_PROFILES_PER_CONTACT, "count": profiles_after}
+        )
+    return MergePlan(target, source, fields, _moves(source), profiles_after, problems)
+
+
+def _moves(source: Contact) -> dict[str, int]:
+    return {
+        "channels": ChannelIdentity.objects.filter(contact=source).count(),
+        "conversations": Conversation.objects.filter(contact=source).count(),
+        "messages": Message.objects.filter(conversation__contact=source).count(),
+        "comments": Comment.objects.filter(contact=source).count(),
+    }
+
+
+def contact_merge(
+    *,
+    actor,
+    target: Contact,
+    source: Contact,
+    choices: dict | None = None,
+    suggestion: MergeSuggestion | None = None,
+) -> MergeRecord:
+    """Merge `source` into `target`, keeping everything of both; returns the merge record.
+
+    Retried on deadlock. Raises MergeRefused (nothing changed) when the merge is not possible
+    and PermissionDenied when the actor may not merge here.
+    """
+    permissions.require(
+        permissions.can_merge(actor, from_suggestion=suggestion is not None),
+        _("You are not allowed to merge these contacts."),
+    )
+    return with_retries(lambda: _merge(actor, target.pk, source.pk, choices, suggestion))
+
+
+def _merge(actor, target_id: int, source_id: int, choices, suggestion) -> MergeRecord:
+    with transaction.atomic():
+        locked = lock_contacts(target_id, source_id)
+        if len(locked) != 2:
+            raise MergeRefused(_("Pick two different contacts to merge."))
+        target, source = locked[target_id], locked[source_id]
+        if suggestion is not None:
+            suggestion = _locked_open_suggestion(suggestion.pk, {target_id, source_id})
+        plan = merge_plan(target=target, source=source, choices=choices)
+        if plan.problems:
+            raise MergeRefused(" ".join(plan.problems))
+        now = timezone.now()
+        record = MergeRecord(
+            action=MergeAction.MERGE,
+            actor=actor,
+            created_at=now,
+            target=target,
+            source=source,
+            suggestion=suggestion,
+            choices=plan.choices,
+            target_snapshot=contact_snapshot(target_id),
+            source_snapshot=contact_snapshot(source_id),
+        )
+        record.closed_conversation = _close_one_open_conversation(actor, target, source, now)
+        move_owned_rows(actor=actor, reason="merge", from_contact_id=source_id, to_contact_id=target_id)
+        update_with_history(Contact.objects.filter(root_id=source_id), actor=actor, reason="merge", root_id=target_id)
+        update_with_history(
+            Contact.objects.filter(pk=source_id), actor=actor, reason="merge", root_id=target_id, merged_into_id=target_id
+        )
+        _apply_plan(plan)
+        record.save()
+        _settle_suggestions(actor, target_id, source_id, now)
+        event_record(
+            contact=target,
+            kind=EventKind.MERGED,
+            actor=actor,
+            data={"record": record.pk, "source": source_id, "source_name": source.name, "choices": plan.choices},
+        )
+    return record
+
+
+def _locked_open_suggestion(suggestion_id: int, pair: set[int]) -> MergeSuggestion:
+    suggestion = MergeSuggestion.objects.select_for_update().get(pk=suggestion_id)
+    if suggestion.status != SuggestionStatus.OPEN or {suggestion.contact_a_id, suggestion.contact_b_id} != pair:
+        raise MergeRefused(_("This merge suggestion is no longer open."))
+    return suggestion
+
+
+def _close_one_open_conversation(actor, target: Contact, source: Contact, now) -> Conversation | None:
+    """Keep the livelier open conversation open; close the other one "by merge"."""
+    open_ones = list(
+        Conversation.objects.select_for_update()
+        .filter(contact__in=[target, source], status=ConversationStatus.OPEN)
+        .order_by("-last_message_at", "-id")
+    )
+    if len(open_ones) < 2:
+        return None
+    closing = open_ones[1]
+    closing.status, closing.closed_at = ConversationStatus.CLOSED, now
+    closing.save(update_fields=["status", "closed_at"])
+    event_record(
+        contact=closing.contact,
+        conversation=closing,
+        kind=EventKind.CONVERSATION_CLOSED,
+        actor=actor,
+        data={"reason": "merge", "continues_in": open_ones[0].pk},
+    )
+    return closing
+
+
+def _apply_plan(plan: MergePlan) -> None:
+    target, source = plan.target, plan.source
+    chosen = {f.key: f for f in plan.fields}
+    if chosen["name"].chosen == SOURCE:
+        target.name = source.name
+    if chosen["email"].chosen == SOURCE:
+        target.primary_email_id = source.primary_email_id
+    if chosen["phone"].chosen == SOURCE:
+        target.primary_phone_id = source.primary_phone_id
+    properties = dict(target.properties)
+    for choice in plan.fields:
+        if choice.key.startswith("property:") and choice.chosen == SOURCE:
+            properties[choice.label] = choice.source_value
+    target.properties = properties
+    if target.main_identity_id is None:
+        target.main_identity_id = source.main_identity_id
+    target.absorbed_count = plan.profiles_after - 1
+    target.save()
+
+
+def _settle_suggestions(actor, target_id: int, source_id: int, now) -> None:
+    low, high = sorted((target_id, source_id))
+    MergeSuggestion.objects.filter(status=SuggestionStatus.OPEN, contact_a_id=low, contact_b_id=high).update(
+        status=SuggestionStatus.MERGED, resolved_at=now, resolved_by=actor
+    )
+    open_suggestions_of(source_id).update(status=SuggestionStatus.OBSOLETE, resolved_at=now)
+    suggestions_refresh(contact_id=target_id)
