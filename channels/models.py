@@ -87,12 +87,8 @@ class ChannelIdentity(models.Model):
 
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="identities")
     external_id = models.CharField(max_length=255)
-    contact = models.ForeignKey(
-        "contacts.Contact", on_delete=models.PROTECT, related_name="identities"
-    )
-    profile = models.ForeignKey(
-        "contacts.Contact", on_delete=models.PROTECT, related_name="own_identities"
-    )
+    contact = models.ForeignKey("contacts.Contact", on_delete=models.PROTECT, related_name="identities")
+    profile = models.ForeignKey("contacts.Contact", on_delete=models.PROTECT, related_name="own_identities")
     display_name = models.CharField(max_length=255, blank=True)
     username = models.CharField(max_length=255, blank=True)
     last_inbound_at = models.DateTimeField(null=True, blank=True)
@@ -102,9 +98,7 @@ class ChannelIdentity(models.Model):
     class Meta:
         verbose_name_plural = "channel identities"
         constraints = [
-            models.UniqueConstraint(
-                fields=["channel", "external_id"], name="one_identity_per_channel_external_id"
-            )
+            models.UniqueConstraint(fields=["channel", "external_id"], name="one_identity_per_channel_external_id")
         ]
         indexes = [models.Index(fields=["contact"]), models.Index(fields=["profile"])]
 

@@ -15,9 +15,9 @@ def accessible_channel_ids(user) -> set[int] | None:
         return None
     if not (user and user.is_authenticated):
         return set()
-    direct = ChannelUserObjectPermission.objects.filter(
-        user=user, permission__codename="access_channel"
-    ).values_list("content_object_id", flat=True)
+    direct = ChannelUserObjectPermission.objects.filter(user=user, permission__codename="access_channel").values_list(
+        "content_object_id", flat=True
+    )
     via_team = ChannelGroupObjectPermission.objects.filter(
         Q(group__team__members=user) | Q(group__user=user), permission__codename="access_channel"
     ).values_list("content_object_id", flat=True)

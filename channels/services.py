@@ -39,9 +39,7 @@ def identity_for_inbound(*, channel: Channel, message: InboundMessage) -> tuple[
     Safe under concurrency: two first messages racing both end on one identity (and one
     contact); the loser's savepoint is rolled back and it reads the winner's row.
     """
-    identity = ChannelIdentity.objects.filter(
-        channel=channel, external_id=message.external_id
-    ).first()
+    identity = ChannelIdentity.objects.filter(channel=channel, external_id=message.external_id).first()
     if identity is not None:
         return identity, False
     try:

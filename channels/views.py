@@ -35,6 +35,4 @@ def webhook(request: HttpRequest, public_id) -> HttpResponse:
     except PayloadError as exc:
         return JsonResponse({"error": str(exc)}, status=400)
     stored = delivery_ingest(channel=channel, delivery=delivery)
-    return JsonResponse(
-        {"stored": len(stored), "statuses": len(delivery.statuses), "ignored": delivery.ignored}
-    )
+    return JsonResponse({"stored": len(stored), "statuses": len(delivery.statuses), "ignored": delivery.ignored})

@@ -7,8 +7,8 @@ which adapter turns the body into `ParsedDelivery`.
 import hashlib
 import hmac
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from channels.adapters import email, meta, telegram, webchat, whatsapp
 from channels.inbound import ParsedDelivery, PayloadError
@@ -74,12 +74,8 @@ class WebhookSpec:
 
 SPECS: dict[str, WebhookSpec] = {
     ChannelKind.WHATSAPP: WebhookSpec(_meta_signature, lambda b: whatsapp.parse(_json(b)), True),
-    ChannelKind.MESSENGER: WebhookSpec(
-        _meta_signature, lambda b: meta.parse_messenger(_json(b)), True
-    ),
-    ChannelKind.INSTAGRAM: WebhookSpec(
-        _meta_signature, lambda b: meta.parse_instagram(_json(b)), True
-    ),
+    ChannelKind.MESSENGER: WebhookSpec(_meta_signature, lambda b: meta.parse_messenger(_json(b)), True),
+    ChannelKind.INSTAGRAM: WebhookSpec(_meta_signature, lambda b: meta.parse_instagram(_json(b)), True),
     ChannelKind.TELEGRAM: WebhookSpec(_telegram_secret, lambda b: telegram.parse(_json(b))),
     ChannelKind.EMAIL: WebhookSpec(_bearer, email.parse),
     ChannelKind.WEBCHAT: WebhookSpec(_bearer, lambda b: webchat.parse(_json(b))),

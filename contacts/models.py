@@ -32,12 +32,8 @@ class Contact(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="absorbed"
-    )
-    root = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="members"
-    )
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="absorbed")
+    root = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="members")
     absorbed_count = models.PositiveSmallIntegerField(
         default=0, help_text=_("How many other profiles this contact holds.")
     )
@@ -59,9 +55,7 @@ class Contact(models.Model):
         ]
         indexes = [
             models.Index(fields=["name"], name="contact_name_idx"),
-            models.Index(
-                fields=["-created_at", "-id"], condition=Q(root__isnull=True), name="contact_list_idx"
-            ),
+            models.Index(fields=["-created_at", "-id"], condition=Q(root__isnull=True), name="contact_list_idx"),
         ]
 
     def __str__(self) -> str:
@@ -114,12 +108,8 @@ class ContactKey(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["profile", "kind", "value"], name="one_key_value_per_profile"
-            ),
-            models.CheckConstraint(
-                condition=Q(is_valid=True) | Q(match_value=""), name="invalid_key_never_matches"
-            ),
+            models.UniqueConstraint(fields=["profile", "kind", "value"], name="one_key_value_per_profile"),
+            models.CheckConstraint(condition=Q(is_valid=True) | Q(match_value=""), name="invalid_key_never_matches"),
         ]
         indexes = [
             models.Index(
@@ -147,9 +137,7 @@ class Comment(models.Model):
         on_delete=models.PROTECT,
         related_name="comments",
     )
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     body = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
     history = HistoricalRecords()

@@ -73,9 +73,7 @@ def normalize_phone(raw: str, region: str, *, international: bool = False) -> No
         if number is None:
             return _invalid(raw)
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    return Normalized(
-        raw=raw[:MAX_KEY_LENGTH], value=e164, match_value=_match_form(e164), is_valid=True
-    )
+    return Normalized(raw=raw[:MAX_KEY_LENGTH], value=e164, match_value=_match_form(e164), is_valid=True)
 
 
 def _whatsapp_legacy_form(number: phonenumbers.PhoneNumber) -> phonenumbers.PhoneNumber | None:
@@ -91,9 +89,7 @@ def _whatsapp_legacy_form(number: phonenumbers.PhoneNumber) -> phonenumbers.Phon
         fixed_national = national[1:]
     if fixed_national is None:
         return None
-    fixed = phonenumbers.PhoneNumber(
-        country_code=number.country_code, national_number=int(fixed_national)
-    )
+    fixed = phonenumbers.PhoneNumber(country_code=number.country_code, national_number=int(fixed_national))
     return fixed if phonenumbers.is_valid_number(fixed) else None
 
 

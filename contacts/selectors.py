@@ -13,9 +13,7 @@ def visible_contacts(user) -> QuerySet[Contact]:
     contacts = Contact.objects.filter(root__isnull=True)
     channel_ids = accessible_channel_ids(user)
     if channel_ids is not None:
-        on_my_channels = ChannelIdentity.objects.filter(
-            contact_id=OuterRef("pk"), channel_id__in=channel_ids
-        )
+        on_my_channels = ChannelIdentity.objects.filter(contact_id=OuterRef("pk"), channel_id__in=channel_ids)
         contacts = contacts.filter(Exists(on_my_channels))
     return contacts
 

@@ -5,8 +5,8 @@ from django.db import transaction
 from config.models import Workspace
 from contacts.models import Comment, Contact, ContactKey, KeyKind, KeySource
 from contacts.normalize import Normalized, normalize_email, normalize_phone
-from conversations.models import EventKind
 from conversations.events import event_record
+from conversations.models import EventKind
 from merging.detection import suggestions_refresh
 
 
@@ -84,9 +84,7 @@ def contact_profile_update(
         contact.save()
         for kind, raw in ((KeyKind.EMAIL, email), (KeyKind.PHONE, phone)):
             if raw is not None and raw.strip():
-                key = contact_key_add(
-                    contact=contact, kind=kind, raw=raw, source=KeySource.AGENT, make_primary=True
-                )
+                key = contact_key_add(contact=contact, kind=kind, raw=raw, source=KeySource.AGENT, make_primary=True)
                 changed[kind] = key.value
         if changed:
             event_record(contact=contact, kind=EventKind.PROPERTY_CHANGED, actor=actor, data=changed)
@@ -97,9 +95,7 @@ def comment_add(*, actor, contact: Contact, body: str, conversation=None) -> Com
     body = body.strip()
     if not body:
         raise ValueError("A comment needs some text.")
-    return Comment.objects.create(
-        contact=contact, profile=contact, conversation=conversation, author=actor, body=body
-    )
+    return Comment.objects.create(contact=contact, profile=contact, conversation=conversation, author=actor, body=body)
 
 
 def contact_set_main_identity(*, actor, contact: Contact, identity) -> Contact:

@@ -22,18 +22,10 @@ class Conversation(models.Model):
     so that an unmerge can give a profile back the conversations it had before the merge.
     """
 
-    contact = models.ForeignKey(
-        "contacts.Contact", on_delete=models.PROTECT, related_name="conversations"
-    )
-    profile = models.ForeignKey(
-        "contacts.Contact", on_delete=models.PROTECT, related_name="own_conversations"
-    )
-    channel = models.ForeignKey(
-        "channels.Channel", on_delete=models.PROTECT, related_name="conversations"
-    )
-    status = models.CharField(
-        max_length=8, choices=ConversationStatus.choices, default=ConversationStatus.OPEN
-    )
+    contact = models.ForeignKey("contacts.Contact", on_delete=models.PROTECT, related_name="conversations")
+    profile = models.ForeignKey("contacts.Contact", on_delete=models.PROTECT, related_name="own_conversations")
+    channel = models.ForeignKey("channels.Channel", on_delete=models.PROTECT, related_name="conversations")
+    status = models.CharField(max_length=8, choices=ConversationStatus.choices, default=ConversationStatus.OPEN)
     opened_by = models.CharField(max_length=8, choices=OpenedBy.choices)
     opened_by_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -45,9 +37,7 @@ class Conversation(models.Model):
         on_delete=models.SET_NULL,
         related_name="assigned_conversations",
     )
-    team = models.ForeignKey(
-        "workspace.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    team = models.ForeignKey("workspace.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     opened_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
     last_message_at = models.DateTimeField(default=timezone.now)
@@ -62,8 +52,7 @@ class Conversation(models.Model):
                 name="one_open_conversation_per_contact",
             ),
             models.CheckConstraint(
-                condition=Q(status="open", closed_at__isnull=True)
-                | Q(status="closed", closed_at__isnull=False),
+                condition=Q(status="open", closed_at__isnull=True) | Q(status="closed", closed_at__isnull=False),
                 name="closed_conversation_has_closed_at",
             ),
         ]
@@ -96,12 +85,8 @@ class DeliveryStatus(models.TextChoices):
 
 
 class Message(models.Model):
-    conversation = models.ForeignKey(
-        Conversation, on_delete=models.PROTECT, related_name="messages"
-    )
-    identity = models.ForeignKey(
-        "channels.ChannelIdentity", on_delete=models.PROTECT, related_name="messages"
-    )
+    conversation = models.ForeignKey(Conversation, on_delete=models.PROTECT, related_name="messages")
+    identity = models.ForeignKey("channels.ChannelIdentity", on_delete=models.PROTECT, related_name="messages")
     channel = models.ForeignKey("channels.Channel", on_delete=models.PROTECT, related_name="+")
     direction = models.CharField(max_length=3, choices=Direction.choices)
     body = models.TextField(blank=True)
@@ -112,9 +97,7 @@ class Message(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    reply_to = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    reply_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
 
@@ -148,9 +131,7 @@ class Event(models.Model):
     """Something that happened to a contact or conversation, shown in the timeline."""
 
     contact = models.ForeignKey("contacts.Contact", on_delete=models.PROTECT, related_name="events")
-    profile = models.ForeignKey(
-        "contacts.Contact", on_delete=models.PROTECT, related_name="own_events"
-    )
+    profile = models.ForeignKey("contacts.Contact", on_delete=models.PROTECT, related_name="own_events")
     conversation = models.ForeignKey(
         Conversation, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
     )

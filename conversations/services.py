@@ -132,11 +132,7 @@ def _conversation_opened(conversation_id: int) -> None:
 def _reply_target(channel: Channel, platform_ids: tuple[str, ...]) -> Message | None:
     if not platform_ids:
         return None
-    return (
-        Message.objects.filter(channel=channel, platform_message_id__in=platform_ids)
-        .order_by("-created_at")
-        .first()
-    )
+    return Message.objects.filter(channel=channel, platform_message_id__in=platform_ids).order_by("-created_at").first()
 
 
 def message_status_update(*, channel: Channel, update: StatusUpdate) -> bool:

@@ -6,7 +6,16 @@ from merging.services import MergeRefused, suggestion_dismiss
 
 @admin.register(MergeSuggestion)
 class MergeSuggestionAdmin(admin.ModelAdmin):
-    list_display = ("id", "contact_a", "contact_b", "reason_kind", "reason_value", "status", "created_at", "resolved_by")
+    list_display = (
+        "id",
+        "contact_a",
+        "contact_b",
+        "reason_kind",
+        "reason_value",
+        "status",
+        "created_at",
+        "resolved_by",
+    )
     list_filter = ("status", "reason_kind")
     search_fields = ("reason_value",)
     raw_id_fields = ("contact_a", "contact_b", "resolved_by")

@@ -23,9 +23,7 @@ class MergeSuggestion(models.Model):
     contact_b = models.ForeignKey("contacts.Contact", on_delete=models.PROTECT, related_name="+")
     reason_kind = models.CharField(max_length=8)
     reason_value = models.CharField(max_length=320)
-    status = models.CharField(
-        max_length=10, choices=SuggestionStatus.choices, default=SuggestionStatus.OPEN
-    )
+    status = models.CharField(max_length=10, choices=SuggestionStatus.choices, default=SuggestionStatus.OPEN)
     created_at = models.DateTimeField(default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by = models.ForeignKey(
@@ -63,19 +61,11 @@ class MergeRecord(models.Model):
     """The audit row of one merge or unmerge, with what is needed to explain and undo it."""
 
     action = models.CharField(max_length=8, choices=MergeAction.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
-    target = models.ForeignKey(
-        "contacts.Contact", on_delete=models.PROTECT, related_name="merge_records_as_target"
-    )
-    source = models.ForeignKey(
-        "contacts.Contact", on_delete=models.PROTECT, related_name="merge_records_as_source"
-    )
-    suggestion = models.ForeignKey(
-        MergeSuggestion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    target = models.ForeignKey("contacts.Contact", on_delete=models.PROTECT, related_name="merge_records_as_target")
+    source = models.ForeignKey("contacts.Contact", on_delete=models.PROTECT, related_name="merge_records_as_source")
+    suggestion = models.ForeignKey(MergeSuggestion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     choices = models.JSONField(default=dict, blank=True)
     target_snapshot = models.JSONField()
     source_snapshot = models.JSONField()
@@ -86,9 +76,7 @@ class MergeRecord(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    undone_by = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="undoes"
-    )
+    undone_by = models.OneToOneField("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="undoes")
 
     class Meta:
         indexes = [models.Index(fields=["source", "action", "-created_at"], name="record_idx")]
@@ -107,9 +95,7 @@ class BackfillRun(models.Model):
         FAILED = "failed", _("Failed")
 
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     total = models.PositiveIntegerField(default=0)
     processed = models.PositiveIntegerField(default=0)
     suggestions_created = models.PositiveIntegerField(default=0)

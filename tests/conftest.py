@@ -59,3 +59,9 @@ def agent_without_access(db):
 @pytest.fixture
 def admin_user(db):
     return UserFactory(username="root", role=Role.OWNER, is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def worker_env() -> dict:
+    """Extra environment for the worker process (`tests.worker.run_worker`)."""
+    return {}

@@ -41,9 +41,7 @@ def _message(message: dict, is_edit: bool) -> InboundMessage:
     date = message.get("edit_date") if is_edit else message.get("date")
     require(isinstance(date, int), "date must be Unix seconds")
     body, attachments, phone = _content(message, sender)
-    name = " ".join(
-        as_str(sender.get(k, ""), k) for k in ("first_name", "last_name") if sender.get(k)
-    )
+    name = " ".join(as_str(sender.get(k, ""), k) for k in ("first_name", "last_name") if sender.get(k))
     reply = message.get("reply_to_message")
     reply_to = (f"{chat_id}:{as_dict(reply, 'reply').get('message_id')}",) if reply else ()
     return InboundMessage(
@@ -80,9 +78,7 @@ def _content(message: dict, sender: dict) -> tuple[str, list[dict], str]:
             attachments.append(attachment)
     if "location" in message:
         loc = as_dict(message["location"], "location")
-        attachments.append(
-            {"type": "location", "latitude": loc.get("latitude"), "longitude": loc.get("longitude")}
-        )
+        attachments.append({"type": "location", "latitude": loc.get("latitude"), "longitude": loc.get("longitude")})
         text = text or f"📍 {loc.get('latitude')}, {loc.get('longitude')}"
     if "contact" in message:
         shared = as_dict(message["contact"], "contact")

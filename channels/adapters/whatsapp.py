@@ -98,9 +98,7 @@ def _content(kind: str, raw: dict) -> tuple[str, list[dict]]:
         interactive = as_dict(raw.get("interactive"), "interactive")
         reply_kind = as_str(interactive.get("type"), "interactive.type")
         reply = as_dict(interactive.get(reply_kind), f"interactive.{reply_kind}")
-        return as_str(reply.get("title", ""), "title"), [
-            {"type": reply_kind, "id": str(reply.get("id", ""))}
-        ]
+        return as_str(reply.get("title", ""), "title"), [{"type": reply_kind, "id": str(reply.get("id", ""))}]
     if kind == "reaction":
         reaction = as_dict(raw.get("reaction"), "reaction")
         return as_str(reaction.get("emoji", ""), "reaction.emoji"), [
@@ -113,12 +111,10 @@ def _content(kind: str, raw: dict) -> tuple[str, list[dict]]:
 def _shared_contact(raw: dict) -> dict:
     name = as_dict(raw.get("name", {}), "contacts[].name")
     phones = [
-        as_str(as_dict(p, "phones[]").get("phone", ""), "phone")
-        for p in as_list(raw.get("phones", []), "phones")
+        as_str(as_dict(p, "phones[]").get("phone", ""), "phone") for p in as_list(raw.get("phones", []), "phones")
     ]
     emails = [
-        as_str(as_dict(e, "emails[]").get("email", ""), "email")
-        for e in as_list(raw.get("emails", []), "emails")
+        as_str(as_dict(e, "emails[]").get("email", ""), "email") for e in as_list(raw.get("emails", []), "emails")
     ]
     return {"name": as_str(name.get("formatted_name", ""), "formatted_name"), "phones": phones, "emails": emails}
 
@@ -127,9 +123,7 @@ def _status(raw: dict) -> StatusUpdate:
     status = as_str(raw.get("status"), "statuses[].status")
     require(status in STATUSES, f"unknown status {status!r}")
     errors = as_list(raw.get("errors", []), "statuses[].errors")
-    error = "; ".join(
-        f"{e.get('code', '')} {e.get('title', '')}".strip() for e in errors if isinstance(e, dict)
-    )
+    error = "; ".join(f"{e.get('code', '')} {e.get('title', '')}".strip() for e in errors if isinstance(e, dict))
     return StatusUpdate(as_str(raw.get("id"), "statuses[].id"), status, error)
 
 

@@ -9,11 +9,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from channels.models import ChannelIdentity
 from config import permissions
 from contacts.models import MAX_PROFILES_PER_CONTACT, Comment, Contact
 from conversations.events import event_record
 from conversations.models import Conversation, ConversationStatus, EventKind, Message
-from channels.models import ChannelIdentity
 from merging.detection import open_suggestions_of, suggestions_refresh
 from merging.models import MergeAction, MergeRecord, MergeSuggestion, SuggestionStatus
 from merging.services.rows import lock_contacts, move_owned_rows, update_with_history, with_retries
@@ -75,9 +75,7 @@ def merge_plan(*, target: Contact, source: Contact, choices: dict | None = None)
         FieldChoice("phone", _("Phone"), _key_value(target.primary_phone), _key_value(source.primary_phone)),
     ]
     for name in sorted(set(target.properties) | set(source.properties)):
-        fields.append(
-            FieldChoice(f"property:{name}", name, target.properties.get(name), source.properties.get(name))
-        )
+        fields.append(FieldChoice(f"property:{name}", name, target.properties.get(name), source.properties.get(name)))
     problems = []
     for choice in fields:
         picked = choices.get(choice.key, TARGET)
@@ -154,7 +152,11 @@ def _merge(actor, target_id: int, source_id: int, choices, suggestion) -> MergeR
         move_owned_rows(actor=actor, reason="merge", from_contact_id=source_id, to_contact_id=target_id)
         update_with_history(Contact.objects.filter(root_id=source_id), actor=actor, reason="merge", root_id=target_id)
         update_with_history(
-            Contact.objects.filter(pk=source_id), actor=actor, reason="merge", root_id=target_id, merged_into_id=target_id
+            Contact.objects.filter(pk=source_id),
+            actor=actor,
+            reason="merge",
+            root_id=target_id,
+            merged_into_id=target_id,
         )
         _apply_plan(plan)
         record.save()

@@ -59,5 +59,9 @@ def with_retries(operation, attempts: int = 5):
             return operation()
         except OperationalError as exc:
             sqlstate = getattr(getattr(exc, "__cause__", None), "sqlstate", None)
-            if sqlstate not in RETRYABLE_SQLSTATES or attempt == attempts - 1 or transaction.get_connection().in_atomic_block:
+            if (
+                sqlstate not in RETRYABLE_SQLSTATES
+                or attempt == attempts - 1
+                or transaction.get_connection().in_atomic_block
+            ):
                 raise

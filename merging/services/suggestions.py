@@ -8,7 +8,7 @@ from merging.services.merge import MergeRefused
 
 
 def suggestion_dismiss(*, actor, suggestion: MergeSuggestion) -> MergeSuggestion:
-    """"Not the same person": the pair is never suggested again."""
+    """ "Not the same person": the pair is never suggested again."""
     permissions.require(permissions.can_dismiss_suggestion(actor))
     with transaction.atomic():
         suggestion = MergeSuggestion.objects.select_for_update().get(pk=suggestion.pk)

@@ -25,8 +25,12 @@ def test_database_refuses_a_second_open_conversation_for_a_contact(whatsapp):
 def test_a_closed_conversation_does_not_block_a_new_open_one(whatsapp):
     contact = contact_create(name="Sheena")
     Conversation.objects.create(
-        contact=contact, profile=contact, channel=whatsapp, opened_by=OpenedBy.CONTACT,
-        status=ConversationStatus.CLOSED, closed_at="2025-01-01T00:00:00Z",
+        contact=contact,
+        profile=contact,
+        channel=whatsapp,
+        opened_by=OpenedBy.CONTACT,
+        status=ConversationStatus.CLOSED,
+        closed_at="2025-01-01T00:00:00Z",
     )
     Conversation.objects.create(contact=contact, profile=contact, channel=whatsapp, opened_by=OpenedBy.CONTACT)
     assert Conversation.objects.filter(contact=contact).count() == 2
@@ -52,14 +56,14 @@ def test_every_admin_page_opens_for_a_superuser(client, admin_user, whatsapp, mo
     Conversation.objects.create(contact=contact, profile=contact, channel=whatsapp, opened_by=OpenedBy.CONTACT)
     client.force_login(admin_user)
     info = (model._meta.app_label, model._meta.model_name)
-    changelist = client.get(reverse("admin:%s_%s_changelist" % info))
+    changelist = client.get(reverse("admin:{}_{}_changelist".format(*info)))
     assert changelist.status_code == 200
     obj = model.objects.first()
     if obj is not None:
-        change = client.get(reverse("admin:%s_%s_change" % info, args=[obj.pk]))
+        change = client.get(reverse("admin:{}_{}_change".format(*info), args=[obj.pk]))
         assert change.status_code == 200
     if admin.site._registry[model].has_add_permission(changelist.wsgi_request):
-        assert client.get(reverse("admin:%s_%s_add" % info)).status_code == 200
+        assert client.get(reverse("admin:{}_{}_add".format(*info))).status_code == 200
 
 
 def test_production_settings_pass_check_deploy_without_warnings():
@@ -72,7 +76,10 @@ def test_production_settings_pass_check_deploy_without_warnings():
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

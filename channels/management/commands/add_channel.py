@@ -17,7 +17,10 @@ class Command(BaseCommand):
         parser.add_argument("--verify-token", default="", help="Meta webhook verify token")
         parser.add_argument("--access-token", default="", help="Outbound token (Graph API token, bot token)")
         parser.add_argument(
-            "--setting", action="append", default=[], metavar="KEY=VALUE",
+            "--setting",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
             help="Platform setting, e.g. phone_number_id=106540352242922 (repeatable)",
         )
 
