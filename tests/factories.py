@@ -132,3 +132,33 @@ def email_raw(sender: str, body: str, *, name="Sheena Nelson", subject="Hello", 
 
 def webchat_message(session: str, text: str, **fields):
     return {"session_id": session, "message_id": str(next(_seq)), "text": text, **fields}
+
+
+def inbound(channel, external_id: str, text: str = "hello", *, name: str = "", phone: str = "", email: str = "", at=None):
+    """Deliver one inbound message through the real ingest service; returns the stored message."""
+    from django.utils import timezone
+
+    from channels.inbound import InboundMessage
+    from conversations.services import inbound_message_ingest
+
+    if channel.kind == ChannelKind.WHATSAPP and not phone:
+        phone = external_id
+    if channel.kind == ChannelKind.EMAIL and not email:
+        email = external_id
+    message = InboundMessage(
+        external_id=external_id,
+        platform_message_id=f"in-{next(_seq)}",
+        sent_at=at or timezone.now(),
+        body=text,
+        display_name=name,
+        phone=phone,
+        email=email,
+        phone_is_international=channel.kind != ChannelKind.WEBCHAT,
+    )
+    return inbound_message_ingest(channel=channel, inbound=message)
+
+
+def contact_of(message):
+    from contacts.models import Contact
+
+    return Contact.objects.get(pk=message.conversation.contact_id)

@@ -81,8 +81,9 @@ def merge_plan(*, target: Contact, source: Contact, choices: dict | None = None)
         picked = choices.get(choice.key, TARGET)
         if picked not in (TARGET, SOURCE):
             problems.append(_("Unknown choice %(value)r for %(field)s.") % {"value": picked, "field": choice.label})
-        elif choice.differs or (choice.target_value in (None, "") and choice.source_value not in (None, "")):
-            choice.chosen = picked if choice.differs else SOURCE
+        elif choice.differs:
+            # A value only the source has is taken as it is; there is nothing to choose.
+            choice.chosen = SOURCE if choice.target_value in (None, "") else picked
     profiles_after = target.absorbed_count + source.absorbed_count + 2
     if target.pk == source.pk:
         problems.append(_("A contact cannot be merged with itself."))
