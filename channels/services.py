@@ -2,7 +2,7 @@
 
 from django.db import IntegrityError, transaction
 
-from channels.inbound import InboundMessage
+from channels.inbound import InboundMessage, clean_text
 from channels.models import Channel, ChannelIdentity, ChannelKind, new_secret
 from contacts.models import KeyKind, KeySource
 from contacts.services import contact_create, contact_key_add
@@ -59,8 +59,8 @@ def _identity_create(*, channel: Channel, message: InboundMessage) -> ChannelIde
         external_id=message.external_id,
         contact=contact,
         profile=contact,
-        display_name=message.display_name,
-        username=message.username,
+        display_name=clean_text(message.display_name, 255),
+        username=clean_text(message.username, 255),
     )
     contact.main_identity = identity
     contact.save(update_fields=["main_identity"])

@@ -2,6 +2,7 @@
 
 from django.db import transaction
 
+from channels.inbound import clean_text
 from config.models import Workspace
 from contacts.models import Comment, Contact, ContactKey, KeyKind, KeySource
 from contacts.normalize import Normalized, normalize_email, normalize_phone
@@ -16,8 +17,20 @@ def normalize_key(kind: str, raw: str, *, region: str | None = None, internation
     return normalize_phone(raw, region or Workspace.current().phone_region, international=international)
 
 
+def clean_name(name: str) -> str:
+    return clean_text(name.strip(), 255)
+
+
+def clean_properties(properties: dict) -> dict:
+    """Custom properties as stored: string keys and values without NUL bytes."""
+    return {
+        clean_text(str(key), 100): clean_text(value, 2000) if isinstance(value, str) else value
+        for key, value in properties.items()
+    }
+
+
 def contact_create(*, name: str = "", properties: dict | None = None) -> Contact:
-    return Contact.objects.create(name=name[:255], properties=properties or {})
+    return Contact.objects.create(name=clean_name(name), properties=clean_properties(properties or {}))
 
 
 def contact_key_add(
@@ -75,9 +88,10 @@ def contact_profile_update(
     with transaction.atomic():
         contact = Contact.objects.select_for_update().get(pk=contact.pk, root__isnull=True)
         changed = {}
-        if name is not None and name.strip() != contact.name:
-            changed["name"] = [contact.name, name.strip()]
-            contact.name = name.strip()[:255]
+        if name is not None and clean_name(name) != contact.name:
+            changed["name"] = [contact.name, clean_name(name)]
+            contact.name = clean_name(name)
+        properties = clean_properties(properties) if properties is not None else None
         if properties is not None and properties != contact.properties:
             changed["properties"] = [contact.properties, properties]
             contact.properties = properties

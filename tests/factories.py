@@ -134,7 +134,9 @@ def webchat_message(session: str, text: str, **fields):
     return {"session_id": session, "message_id": str(next(_seq)), "text": text, **fields}
 
 
-def inbound(channel, external_id: str, text: str = "hello", *, name: str = "", phone: str = "", email: str = "", at=None):
+def inbound(
+    channel, external_id: str, text: str = "hello", *, name: str = "", phone: str = "", email: str = "", at=None
+):
     """Deliver one inbound message through the real ingest service; returns the stored message."""
     from django.utils import timezone
 

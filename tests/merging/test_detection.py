@@ -10,9 +10,7 @@ from tests.factories import contact_of, inbound
 
 
 def open_pairs():
-    return set(
-        MergeSuggestion.objects.filter(status=SuggestionStatus.OPEN).values_list("contact_a_id", "contact_b_id")
-    )
+    return set(MergeSuggestion.objects.filter(status=SuggestionStatus.OPEN).values_list("contact_a_id", "contact_b_id"))
 
 
 def test_same_phone_on_whatsapp_and_web_chat_raises_a_suggestion_with_the_reason(whatsapp, webchat):
@@ -144,7 +142,9 @@ def test_backfill_in_the_worker_finds_what_incremental_detection_finds(worker_en
     run.refresh_from_db()
     assert run.status == BackfillRun.Status.DONE and run.percent == 100
     from_backfill = set(
-        MergeSuggestion.objects.filter(status="open").values_list("contact_a_id", "contact_b_id", "reason_kind", "reason_value")
+        MergeSuggestion.objects.filter(status="open").values_list(
+            "contact_a_id", "contact_b_id", "reason_kind", "reason_value"
+        )
     )
 
     from merging.detection import suggestions_refresh
@@ -153,7 +153,9 @@ def test_backfill_in_the_worker_finds_what_incremental_detection_finds(worker_en
     for contact in contacts:
         suggestions_refresh(contact_id=contact.pk)
     incremental = set(
-        MergeSuggestion.objects.filter(status="open").values_list("contact_a_id", "contact_b_id", "reason_kind", "reason_value")
+        MergeSuggestion.objects.filter(status="open").values_list(
+            "contact_a_id", "contact_b_id", "reason_kind", "reason_value"
+        )
     )
     assert from_backfill == incremental
     by_name = {c.pk: c.name for c in contacts}

@@ -27,7 +27,10 @@ def test_merge_moves_every_channel_conversation_message_and_comment(sheena, mana
     wa, mail = sheena
     comment_add(actor=manager, contact=mail, body="verify identity next time")
     record = contact_merge(actor=manager, target=wa, source=mail)
-    assert set(ChannelIdentity.objects.filter(contact=wa).values_list("channel__kind", flat=True)) == {"whatsapp", "email"}
+    assert set(ChannelIdentity.objects.filter(contact=wa).values_list("channel__kind", flat=True)) == {
+        "whatsapp",
+        "email",
+    }
     assert Message.objects.filter(conversation__contact=wa).count() == 2
     assert wa.comments.get().body == "verify identity next time"
     assert not Contact.objects.filter(root__isnull=True, pk=mail.pk).exists()
