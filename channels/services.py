@@ -53,7 +53,7 @@ def identity_for_inbound(*, channel: Channel, message: InboundMessage) -> tuple[
 
 def _identity_create(*, channel: Channel, message: InboundMessage) -> ChannelIdentity:
     name = message.display_name or message.username or _fallback_name(channel, message)
-    contact = contact_create(name=name)
+    contact = contact_create(name=name, created_at=message.sent_at)
     identity = ChannelIdentity.objects.create(
         channel=channel,
         external_id=message.external_id,

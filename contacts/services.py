@@ -1,6 +1,7 @@
 """Writes on contacts: creation, key properties, profile edits, comments, main channel."""
 
 from django.db import transaction
+from django.utils import timezone
 
 from channels.inbound import clean_text
 from config.models import Workspace
@@ -29,8 +30,10 @@ def clean_properties(properties: dict) -> dict:
     }
 
 
-def contact_create(*, name: str = "", properties: dict | None = None) -> Contact:
-    return Contact.objects.create(name=clean_name(name), properties=clean_properties(properties or {}))
+def contact_create(*, name: str = "", properties: dict | None = None, created_at=None) -> Contact:
+    return Contact.objects.create(
+        name=clean_name(name), properties=clean_properties(properties or {}), created_at=created_at or timezone.now()
+    )
 
 
 def contact_key_add(

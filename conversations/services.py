@@ -118,6 +118,7 @@ def _open_conversation_for(*, contact: Contact, channel: Channel, at) -> Convers
         conversation=conversation,
         kind=EventKind.CONVERSATION_OPENED,
         data={"source": "contact", "channel": channel.kind},
+        at=at,
     )
     transaction.on_commit(lambda: _conversation_opened(conversation.pk))
     return conversation

@@ -1,0 +1,48 @@
+"""Dashboard figures: workload now and activity over the last days."""
+
+from datetime import timedelta
+
+from django.db.models import Count, Q
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from config.models import Role, User
+from conversations.selectors import visible_conversations
+from merging.models import MergeAction, MergeRecord
+
+
+def workload(user) -> dict:
+    open_conversations = visible_conversations(user).filter(status="open")
+    figures = open_conversations.aggregate(open=Count("pk"), unassigned=Count("pk", filter=Q(assignee__isnull=True)))
+    per_agent = (
+        User.objects.filter(is_active=True, role__in=[Role.AGENT, Role.MANAGER, Role.OWNER])
+        .annotate(open_count=Count("assigned_conversations", filter=Q(assigned_conversations__status="open")))
+        .order_by("-open_count", "username")
+    )
+    figures["per_agent"] = list(per_agent.values("username", "open_count", "is_available", "role"))
+    return figures
+
+
+def daily_series(user, days: int = 14) -> dict[str, list[tuple]]:
+    """Conversations opened and merges done per day, for the last `days` days (zeros included)."""
+    start = timezone.localdate() - timedelta(days=days - 1)
+    opened = dict(
+        visible_conversations(user)
+        .filter(opened_at__date__gte=start)
+        .annotate(day=TruncDate("opened_at"))
+        .values_list("day")
+        .annotate(n=Count("pk"))
+        .values_list("day", "n")
+    )
+    merges = dict(
+        MergeRecord.objects.filter(action=MergeAction.MERGE, created_at__date__gte=start)
+        .annotate(day=TruncDate("created_at"))
+        .values_list("day")
+        .annotate(n=Count("pk"))
+        .values_list("day", "n")
+    )
+    dates = [start + timedelta(days=i) for i in range(days)]
+    return {
+        "conversations": [(d, opened.get(d, 0)) for d in dates],
+        "merges": [(d, merges.get(d, 0)) for d in dates],
+    }

@@ -1,0 +1,35 @@
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from config import permissions
+from config.charts import bar_chart
+from config.selectors import daily_series, workload
+from merging.selectors import dashboard_suggestions, open_suggestion_count
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    if permissions.can_use_dashboard(request.user):
+        return redirect("dashboard")
+    return redirect("conversations:inbox")
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    permissions.require(permissions.can_use_dashboard(request.user), _("The Dashboard is for managers and owners."))
+    series = daily_series(request.user)
+    context = {
+        "suggestions": dashboard_suggestions(request.user),
+        "suggestion_count": open_suggestion_count(request.user),
+        "workload": workload(request.user),
+        "conversations_chart": bar_chart(series["conversations"], label=_("Conversations opened per day")),
+        "merges_chart": bar_chart(series["merges"], label=_("Merges per day")),
+    }
+    if request.htmx and request.htmx.target == "dashboard-suggestions":
+        return render(request, "workspace/dashboard.html#dashboard-suggestions", context)
+    return render(request, "workspace/dashboard.html", context)

@@ -1,0 +1,40 @@
+from django import template
+from django.utils.html import format_html
+
+register = template.Library()
+
+SHORT = {
+    "whatsapp": "WA",
+    "telegram": "TG",
+    "messenger": "FB",
+    "instagram": "IG",
+    "email": "✉",
+    "webchat": "Web",
+    "line": "LINE",
+    "viber": "Vb",
+    "wechat": "WC",
+    "sms": "SMS",
+}
+
+
+@register.simple_tag
+def channel_badge(channel, main: bool = False):
+    """A small coloured badge naming the channel (with a star for the main channel)."""
+    return format_html(
+        '<span class="badge ch-{}" title="{}">{}{}</span>',
+        channel.kind,
+        channel.name,
+        "★ " if main else "",
+        SHORT.get(channel.kind, channel.kind),
+    )
+
+
+@register.filter
+def can_send_now(identity, now=None):
+    return identity.can_send_free_form(now)
+
+
+@register.simple_tag
+def identity_badge(identity, contact):
+    """The badge of a contact's channel identity, starred when it is the main channel."""
+    return channel_badge(identity.channel, main=identity.pk == contact.main_identity_id)

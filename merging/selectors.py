@@ -1,0 +1,50 @@
+"""Reads for merge suggestions, merge dialogs and merge history."""
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from channels.models import ChannelIdentity
+from contacts.models import Contact
+from contacts.selectors import visible_contacts
+from merging.models import MergeRecord, MergeSuggestion, SuggestionStatus
+
+
+def _with_contacts(suggestions: QuerySet[MergeSuggestion]) -> QuerySet[MergeSuggestion]:
+    identities = Prefetch("identities", queryset=ChannelIdentity.objects.select_related("channel").order_by("id"))
+    contacts = Contact.objects.select_related("primary_email", "primary_phone").prefetch_related(identities)
+    return suggestions.prefetch_related(
+        Prefetch("contact_a", queryset=contacts), Prefetch("contact_b", queryset=contacts)
+    )
+
+
+def open_suggestions_for(user, contact: Contact) -> list[MergeSuggestion]:
+    """Open suggestions of one contact whose other side the user may also see."""
+    visible = visible_contacts(user)
+    suggestions = MergeSuggestion.objects.filter(status=SuggestionStatus.OPEN).filter(
+        Q(contact_a=contact, contact_b__in=visible) | Q(contact_b=contact, contact_a__in=visible)
+    )
+    return list(_with_contacts(suggestions).order_by("-created_at"))
+
+
+def dashboard_suggestions(user, limit: int = 20) -> QuerySet[MergeSuggestion]:
+    visible = visible_contacts(user)
+    suggestions = MergeSuggestion.objects.filter(
+        status=SuggestionStatus.OPEN, contact_a__in=visible, contact_b__in=visible
+    )
+    return _with_contacts(suggestions).order_by("-created_at", "-id")[:limit]
+
+
+def open_suggestion_count(user) -> int:
+    visible = visible_contacts(user)
+    return MergeSuggestion.objects.filter(
+        status=SuggestionStatus.OPEN, contact_a__in=visible, contact_b__in=visible
+    ).count()
+
+
+def merge_history(contact: Contact) -> QuerySet[MergeRecord]:
+    """Merges and unmerges that involved the contact or any of its profiles."""
+    profiles = [contact.pk, *Contact.objects.filter(root=contact).values_list("pk", flat=True)]
+    return (
+        MergeRecord.objects.filter(Q(target_id__in=profiles) | Q(source_id__in=profiles))
+        .select_related("actor", "source", "target")
+        .order_by("-created_at")
+    )

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from merging import views
+
+app_name = "merging"
+urlpatterns = [
+    path("", views.dialog, name="dialog"),
+    path("search/", views.search, name="search"),
+    path("suggestions/<int:suggestion_id>/dismiss/", views.dismiss, name="dismiss"),
+]

@@ -1,0 +1,132 @@
+"""Merge dialog, merge-target search and suggestion dismissal (used by inbox, dashboard, contacts)."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from config import permissions
+from config.models import Workspace
+from contacts.models import Contact
+from contacts.permissions import access_contact
+from contacts.selectors import contact_search, with_list_details
+from conversations.models import Message
+from merging.models import MergeSuggestion, SuggestionStatus
+from merging.services import MergeRefused, contact_merge, merge_plan, suggestion_dismiss
+
+RECENT_MESSAGES = 5
+
+
+def _suggestion_for(request: HttpRequest, data) -> MergeSuggestion | None:
+    suggestion_id = data.get("suggestion", "")
+    if not suggestion_id.isdigit():
+        return None
+    return get_object_or_404(MergeSuggestion, pk=int(suggestion_id))
+
+
+def _pair(request: HttpRequest, data, suggestion) -> tuple[Contact, Contact]:
+    target_id, source_id = data.get("target", ""), data.get("source", "")
+    if suggestion is not None:
+        pair = [suggestion.contact_a_id, suggestion.contact_b_id]
+        if target_id.isdigit() and int(target_id) in pair:
+            pair.sort(key=lambda pk: pk != int(target_id))
+        target_id, source_id = str(pair[0]), str(pair[1])
+    if not (target_id.isdigit() and source_id.isdigit()):
+        raise MergeRefused(_("Pick two contacts to merge."))
+    return access_contact(request.user, int(target_id)), access_contact(request.user, int(source_id))
+
+
+def _recent(contact: Contact) -> list[Message]:
+    return list(
+        Message.objects.filter(conversation__contact=contact)
+        .select_related("identity__channel")
+        .order_by("-created_at")[:RECENT_MESSAGES]
+    )
+
+
+def _dialog(request: HttpRequest, target, source, suggestion, choices=None, error=None) -> HttpResponse:
+    plan = merge_plan(target=target, source=source, choices=choices)
+    context = {
+        "plan": plan,
+        "target": with_list_details(Contact.objects.filter(pk=target.pk)).get(),
+        "source": with_list_details(Contact.objects.filter(pk=source.pk)).get(),
+        "suggestion": suggestion,
+        "error": error or " ".join(plan.problems),
+        "target_recent": _recent(target),
+        "source_recent": _recent(source),
+        "next": request.GET.get("next") or request.POST.get("next") or request.headers.get("HX-Current-URL", ""),
+    }
+    return render(request, "merging/merge_dialog.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dialog(request: HttpRequest) -> HttpResponse:
+    """GET: both profiles side by side with a choice per differing value. POST: merge."""
+    data = request.POST if request.method == "POST" else request.GET
+    suggestion = _suggestion_for(request, data)
+    permissions.require(
+        permissions.can_merge(request.user, from_suggestion=suggestion is not None, workspace=Workspace.current())
+    )
+    try:
+        target, source = _pair(request, data, suggestion)
+    except MergeRefused as exc:
+        return render(request, "merging/merge_dialog.html", {"error": str(exc)})
+    if request.method == "GET":
+        return _dialog(request, target, source, suggestion)
+    if suggestion is not None and suggestion.status != SuggestionStatus.OPEN:
+        return _dialog(request, target, source, None, error=_("This merge suggestion is no longer open."))
+    choices = {key[len("choice:") :]: value for key, value in data.items() if key.startswith("choice:")}
+    try:
+        contact_merge(actor=request.user, target=target, source=source, choices=choices, suggestion=suggestion)
+    except MergeRefused as exc:
+        return _dialog(request, target, source, suggestion, choices=choices, error=str(exc))
+    destination = _safe_next(request, data.get("next", "")) or reverse("conversations:contact", args=[target.pk])
+    if request.htmx:
+        return HttpResponseClientRedirect(destination)
+    return redirect(destination)
+
+
+def _safe_next(request: HttpRequest, url: str) -> str:
+    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
+        return url
+    return ""
+
+
+@login_required
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    """ "Merge to existing contact": every contact the user may see, each with its channels."""
+    target = access_contact(request.user, int(request.GET.get("target", "0") or 0))
+    query = request.GET.get("q", "").strip()
+    results = []
+    if len(query) >= 2:
+        found = contact_search(request.user, query, region=Workspace.current().phone_region).exclude(pk=target.pk)
+        results = list(with_list_details(found).order_by("name", "pk")[:10])
+    may_merge = permissions.can_merge(request.user, from_suggestion=False)
+    return render(
+        request,
+        "merging/_search_results.html",
+        {"results": results, "target": target, "query": query, "may_merge": may_merge},
+    )
+
+
+@login_required
+@require_POST
+def dismiss(request: HttpRequest, suggestion_id: int) -> HttpResponse:
+    suggestion = get_object_or_404(MergeSuggestion, pk=suggestion_id)
+    access_contact(request.user, suggestion.contact_a_id)
+    access_contact(request.user, suggestion.contact_b_id)
+    try:
+        suggestion_dismiss(actor=request.user, suggestion=suggestion)
+    except MergeRefused:
+        pass  # already resolved: the list below shows its current state
+    if request.htmx:
+        return HttpResponse(
+            f'<li class="muted" id="suggestion-{suggestion.pk}">{_("Dismissed: not the same person.")}</li>'
+        )
+    return redirect(_safe_next(request, request.POST.get("next", "")) or reverse("dashboard"))
