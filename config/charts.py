@@ -20,6 +20,5 @@ def bar_chart(series: list[tuple], *, label: str) -> str:
             f'<rect x="{x:.1f}" y="{HEIGHT - 14 - height}" width="{bar_width:.1f}" height="{height}" rx="2"></rect>'
             f'<text x="{x + bar_width / 2:.1f}" y="{HEIGHT - 2}" text-anchor="middle">{day.day}</text></g>'
         )
-    return mark_safe(
-        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(label)}">{"".join(bars)}</svg>'
-    )
+    opening = f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(label)}">'
+    return mark_safe(opening + "".join(bars) + "</svg>")  # every interpolated text is escaped above

@@ -1,3 +1,5 @@
+import json
+
 """The Messages module: conversation list, one timeline per contact, composer, contact panel."""
 
 from django.contrib import messages as flash
@@ -127,7 +129,7 @@ def updates(request: HttpRequest) -> HttpResponse:
     changed = list(changed[:50])
     if changed or _new_suggestions_since(since):
         response = HttpResponse(status=200)
-        response["HX-Trigger"] = '{"inbox-changed": {"conversations": %s}}' % changed
+        response["HX-Trigger"] = json.dumps({"inbox-changed": {"conversations": changed}})
     return response
 
 

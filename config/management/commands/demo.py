@@ -193,7 +193,7 @@ class Command(BaseCommand):
         return inbound_message_ingest(channel=channel, inbound=inbound)
 
     def _print_logins(self) -> None:
-        self.stdout.write("\nLog in at http://127.0.0.1:8000/ with one of these (password for all: %s):" % PASSWORD)
+        self.stdout.write(f"\nLog in at http://127.0.0.1:8000/ with one of these (password for all: {PASSWORD}):")
         for username, role, full_name in USERS:
             self.stdout.write(f"  {username:<8} {role.label:<8} {full_name}")
         self.stdout.write(f"  {'admin':<8} {'Admin':<8} Django admin at /admin/")
