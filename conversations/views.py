@@ -1,6 +1,6 @@
-import json
-
 """The Messages module: conversation list, one timeline per contact, composer, contact panel."""
+
+import json
 
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
