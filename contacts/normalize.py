@@ -112,3 +112,22 @@ def _match_form(e164: str) -> str:
 def looks_like_phone(text: str) -> bool:
     digits = sum(ch.isdigit() for ch in text)
     return digits >= 6 and all(ch.isdigit() or ch in " +-().\u00a0" for ch in text.strip())
+
+
+def phone_search_prefixes(text: str, region: str) -> list[str]:
+    """E.164 prefixes a partly typed phone number can stand for (for prefix search).
+
+    "0812 345" in Indonesia is "+62812345…"; "0039 347" is "+39347…"; bare digits may already
+    be international ("62812…") or national without the trunk zero.
+    """
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if not digits:
+        return []
+    if text.strip().startswith("+"):
+        return ["+" + digits]
+    if digits.startswith("00"):
+        return ["+" + digits[2:]]
+    country = str(phonenumbers.country_code_for_region(region.upper()) or "")
+    if digits.startswith("0"):
+        return ["+" + country + digits[1:]]
+    return ["+" + digits, "+" + country + digits]

@@ -5,7 +5,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from channels.models import ChannelIdentity
 from channels.selectors import accessible_channel_ids
 from contacts.models import Contact, ContactKey, KeyKind
-from contacts.normalize import looks_like_phone, normalize_email, normalize_phone
+from contacts.normalize import looks_like_phone, normalize_email, normalize_phone, phone_search_prefixes
 
 
 def visible_contacts(user) -> QuerySet[Contact]:
@@ -37,8 +37,10 @@ def contact_search(user, query: str, *, region: str) -> QuerySet[Contact]:
             key_filter |= Q(kind=KeyKind.EMAIL, match_value=email.match_value)
     if looks_like_phone(query):
         phone = normalize_phone(query, region)
-        digits = "+" + "".join(ch for ch in query if ch.isdigit())
-        key_filter |= Q(kind=KeyKind.PHONE, value__startswith=phone.value if phone.is_valid else digits)
+        if phone.is_valid:
+            key_filter |= Q(kind=KeyKind.PHONE, match_value=phone.match_value)
+        for prefix in phone_search_prefixes(query, region):
+            key_filter |= Q(kind=KeyKind.PHONE, value__startswith=prefix)
     matching_keys = ContactKey.objects.filter(key_filter, contact_id=OuterRef("pk"))
     return contacts.filter(Q(name__istartswith=query) | Q(name__icontains=f" {query}") | Exists(matching_keys))
 
