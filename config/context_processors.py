@@ -1,10 +1,14 @@
 from config import permissions
+from conversations.selectors import live_cursor
 
 
 def navigation(request):
     """What the navigation and templates may offer this user (the same answers views enforce)."""
     user = getattr(request, "user", None)
+    authenticated = bool(user and user.is_authenticated)
     return {
+        # The live-update cursor as of this render, so no change between render and first poll is missed.
+        "live_cursor": live_cursor() if authenticated else "",
         "may": {
             "inbox": permissions.can_use_inbox(user),
             "dashboard": permissions.can_use_dashboard(user),
@@ -12,5 +16,5 @@ def navigation(request):
             "unmerge": permissions.can_unmerge(user),
             "merge_anywhere": permissions.is_manager(user),
             "admin": bool(user and user.is_authenticated and user.is_staff),
-        }
+        },
     }

@@ -106,3 +106,12 @@ def composer_identities(contact: Contact) -> list[ChannelIdentity]:
     identities = list(ChannelIdentity.objects.filter(contact=contact).select_related("channel").order_by("id"))
     identities.sort(key=lambda identity: identity.pk != contact.main_identity_id)
     return identities
+
+
+def live_cursor() -> str:
+    """Changes whenever a message or a merge suggestion is stored (two index-only lookups)."""
+    from merging.models import MergeSuggestion
+
+    last_message = Message.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    last_suggestion = MergeSuggestion.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    return f"{last_message}.{last_suggestion}"

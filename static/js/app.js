@@ -2,20 +2,17 @@
 // dialogs opened by htmx, and the "Merge" button that appears when two contacts are ticked.
 (function () {
   "use strict";
-  let since = new Date().toISOString();
+  let cursor = null;
 
   function poll() {
     const url = document.body.dataset.updatesUrl;
     if (!url || document.hidden) return;
-    const checkedAt = new Date().toISOString();
-    fetch(url + "?since=" + encodeURIComponent(since), { credentials: "same-origin" })
+    if (cursor === null) cursor = document.body.dataset.updatesCursor || "";
+    fetch(url + "?cursor=" + encodeURIComponent(cursor), { credentials: "same-origin" })
       .then(function (response) {
-        if (response.status === 200) {
-          since = checkedAt;
-          document.body.dispatchEvent(new CustomEvent("inbox-changed", { bubbles: true }));
-        } else if (response.status === 204) {
-          since = checkedAt;
-        }
+        const changed = response.status === 200;
+        cursor = response.headers.get("X-Updates-Cursor") || cursor;
+        if (changed) document.body.dispatchEvent(new CustomEvent("inbox-changed", { bubbles: true }));
       })
       .catch(function () {});
   }
@@ -36,8 +33,13 @@
     document.getElementById("dialog").close();
   });
 
+  // The first contact ticked is the one the second merges into.
+  let pickOrder = [];
   function updateMergeButton() {
-    const ticked = Array.from(document.querySelectorAll("input[name=pick]:checked"));
+    const checked = Array.from(document.querySelectorAll("input[name=pick]:checked")).map(function (box) { return box.value; });
+    pickOrder = pickOrder.filter(function (value) { return checked.includes(value); });
+    checked.forEach(function (value) { if (!pickOrder.includes(value)) pickOrder.push(value); });
+    const ticked = pickOrder.map(function (value) { return { value: value }; });
     const button = document.getElementById("merge-picked");
     if (!button) return;
     button.hidden = ticked.length !== 2;

@@ -1,5 +1,8 @@
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from conversations.models import Conversation, Message
 from tests.factories import contact_of, inbound
@@ -141,14 +144,14 @@ def test_assign_to_an_agent(client, manager, agent, conversation):
 
 
 def test_updates_says_204_when_nothing_is_new_and_triggers_a_refresh_when_something_is(client, agent, whatsapp):
-    from django.utils import timezone
-
     client.force_login(agent)
-    since = timezone.now().isoformat()
-    assert client.get(reverse("conversations:updates"), {"since": since}).status_code == 204
-    inbound(whatsapp, "6281234567890", "new")
-    response = client.get(reverse("conversations:updates"), {"since": since})
+    first = client.get(reverse("conversations:updates"))
+    cursor = first["X-Updates-Cursor"]
+    assert client.get(reverse("conversations:updates"), {"cursor": cursor}).status_code == 204
+    inbound(whatsapp, "6281234567890", "new", at=timezone.now() - timedelta(days=3))  # late platform timestamp
+    response = client.get(reverse("conversations:updates"), {"cursor": cursor})
     assert response.status_code == 200 and "inbox-changed" in response["HX-Trigger"]
+    assert response["X-Updates-Cursor"] != cursor
 
 
 def test_long_history_is_paged_and_earlier_messages_load_on_demand(client, agent, whatsapp, conversation):

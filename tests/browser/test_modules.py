@@ -1,0 +1,101 @@
+"""End to end in a real Chromium: the flows of the three modules."""
+
+import json
+import urllib.request
+
+import pytest
+from playwright.sync_api import expect
+
+from contacts.models import Contact
+from merging.models import MergeRecord, MergeSuggestion
+from merging.services import contact_merge
+from tests.factories import contact_of, inbound, signed_headers, wa_text
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_agent_merges_from_the_suggestion_in_the_channels_tab(login, live_server, agent, email_channel, webchat):
+    mail = contact_of(inbound(email_channel, "sheena@example.com", "Another color?", name="Sheena Nelson"))
+    web = inbound(webchat, "visitor-1", "Hello from the website", name="Sheena N", email="Sheena@Example.com")
+    page = login(agent)
+    page.goto(f"{live_server.url}/inbox/c/{web.conversation_id}/")
+    page.get_by_role("tab", name="Channels").click()
+    expect(page.locator(".suggestions")).to_contain_text("Sheena Nelson")
+    expect(page.locator(".suggestions")).to_contain_text("sheena@example.com")
+    page.get_by_role("button", name="Review & merge").click()
+    dialog = page.locator("dialog#dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("Another color?")
+    dialog.get_by_role("button", name="Merge contact").click()
+    expect(page.locator(".timeline")).to_contain_text("Another color?")
+    expect(page.locator(".timeline")).to_contain_text("Hello from the website")
+    assert Contact.objects.get(pk=mail.pk).root_id == web.conversation.contact_id
+    assert MergeSuggestion.objects.get().status == "merged"
+
+
+def test_manager_ticks_two_contacts_picks_the_second_email_and_merges(login, live_server, manager, webchat):
+    first = contact_of(inbound(webchat, "v1", "hi", name="Rina Putri", email="rina@work.example"))
+    second = contact_of(inbound(webchat, "v2", "halo", name="Rina P.", email="rina@home.example"))
+    page = login(manager)
+    page.goto(f"{live_server.url}/contacts/")
+    merge_button = page.locator("#merge-picked")
+    expect(merge_button).to_be_hidden()
+    page.locator(f"#contact-{first.pk} input[name=pick]").check()
+    page.locator(f"#contact-{second.pk} input[name=pick]").check()
+    expect(merge_button).to_be_visible()
+    merge_button.click()
+    dialog = page.locator("dialog#dialog")
+    expect(dialog).to_contain_text("rina@home.example")
+    dialog.get_by_label("rina@home.example").check()
+    dialog.get_by_role("button", name="Merge contact").click()
+    expect(page.locator(f"#contact-{first.pk} .merged-icon")).to_be_visible()
+    expect(page.locator(f"#contact-{second.pk}")).to_have_count(0)
+    merged = Contact.objects.get(root__isnull=True)
+    assert merged.pk == first.pk
+    assert merged.primary_email.value == "rina@home.example"
+    assert merged.absorbed_count == 1
+
+
+def test_manager_unmerges_one_profile(login, live_server, manager, whatsapp, email_channel):
+    wa = contact_of(inbound(whatsapp, "6281234567890", "halo", name="Sheena"))
+    mail = contact_of(inbound(email_channel, "sheena@example.com", "hi", name="Sheena by mail"))
+    contact_merge(actor=manager, target=wa, source=mail)
+    page = login(manager)
+    page.goto(f"{live_server.url}/contacts/")
+    row = page.locator(f"#contact-{wa.pk}")
+    expect(row.locator(".merged-icon")).to_be_visible()
+    row.locator("summary").click()
+    row.get_by_role("button", name="Unmerge contact").click()
+    dialog = page.locator("dialog#dialog")
+    expect(dialog).to_contain_text(f"ID {mail.pk}")
+    dialog.get_by_label("Sheena by mail").check()
+    dialog.get_by_role("button", name="Unmerge").click()
+    expect(page.locator(f"#contact-{mail.pk}")).to_be_visible()
+    assert Contact.objects.get(pk=mail.pk).root_id is None
+    assert MergeRecord.objects.filter(action="unmerge").count() == 1
+
+
+def test_agent_gets_no_contacts_module_even_by_url(login, live_server, agent):
+    page = login(agent)
+    expect(page.get_by_role("navigation", name="Modules")).not_to_contain_text("Contacts")
+    response = page.goto(f"{live_server.url}/contacts/")
+    assert response.status == 403
+    response = page.goto(f"{live_server.url}/dashboard/")
+    assert response.status == 403
+
+
+def test_a_message_posted_to_a_webhook_appears_in_an_open_inbox_without_a_reload(login, live_server, agent, whatsapp):
+    inbound(whatsapp, "6281111111111", "first customer", name="Ani")
+    page = login(agent)
+    page.goto(f"{live_server.url}/inbox/")
+    expect(page.locator("#conversation-list")).to_contain_text("Ani")
+    body = json.dumps(wa_text("6282222222222", "Is the promo still on?", name="Budi Baru")).encode()
+    request = urllib.request.Request(
+        f"{live_server.url}{whatsapp.webhook_path}",
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json", **signed_headers(whatsapp, body)},
+    )
+    assert urllib.request.urlopen(request).status == 200
+    expect(page.locator("#conversation-list")).to_contain_text("Budi Baru", timeout=2500)
+    expect(page.locator("#conversation-list")).to_contain_text("Is the promo still on?")
