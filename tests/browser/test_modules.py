@@ -99,3 +99,34 @@ def test_a_message_posted_to_a_webhook_appears_in_an_open_inbox_without_a_reload
     assert urllib.request.urlopen(request).status == 200
     expect(page.locator("#conversation-list")).to_contain_text("Budi Baru", timeout=2500)
     expect(page.locator("#conversation-list")).to_contain_text("Is the promo still on?")
+
+
+def test_the_ui_in_indonesian(login, live_server, manager, email_channel, webchat):
+    inbound(email_channel, "sheena@example.com", "Halo kak", name="Sheena Nelson")
+    inbound(webchat, "v1", "Masih ada?", name="Sheena N", email="sheena@example.com")
+    page = login(manager)
+    page.select_option("#language", "id")
+    page.wait_for_load_state("networkidle")
+    navigation = page.get_by_role("navigation", name="Modul")
+    expect(navigation).to_contain_text("Pesan")
+    expect(navigation).to_contain_text("Kontak")
+    expect(navigation).to_contain_text("Dasbor")
+    page.goto(f"{live_server.url}/dashboard/")
+    expect(page.locator("#dashboard-suggestions")).to_contain_text("Saran penggabungan")
+    expect(page.locator("#dashboard-suggestions")).to_contain_text("E-mail sama")
+    page.get_by_role("button", name="Tinjau & gabungkan").click()
+    expect(page.locator("dialog#dialog")).to_contain_text("Gabungkan kontak")
+    assert page.locator("html").get_attribute("lang") == "id"
+
+
+def test_clicking_a_conversation_opens_it_and_earlier_messages_load(login, live_server, agent, whatsapp):
+    inbound(whatsapp, "6281111111111", "the very first message", name="Ani")
+    for i in range(55):
+        inbound(whatsapp, "6281111111111", f"later message {i}")
+    page = login(agent)
+    page.goto(f"{live_server.url}/inbox/")
+    page.locator("#conversation-list a").first.click()
+    expect(page.locator("#timeline")).to_contain_text("later message 54")
+    expect(page.locator("#timeline")).not_to_contain_text("the very first message")
+    page.get_by_role("button", name="Load earlier messages").click()
+    expect(page.locator("#timeline")).to_contain_text("the very first message")
