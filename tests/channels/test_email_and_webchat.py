@@ -5,7 +5,7 @@ from contacts.models import Contact
 from conversations.models import Message
 from tests.factories import email_raw, post_webhook, webchat_message
 
-PAYLOADS = Path(__file__).resolve().parents[3] / "shared" / "payloads"
+PAYLOADS = Path(__file__).resolve().parents[1] / "payloads"
 
 
 def test_sample_email_creates_contact_named_from_the_display_name(client, email_channel):

@@ -8,7 +8,7 @@ from contacts.models import Contact, ContactKey
 from conversations.models import Conversation, DeliveryStatus, Direction, Event, EventKind, Message
 from tests.factories import make_channel, post_webhook, tg_text, wa_text
 
-PAYLOADS = Path(__file__).resolve().parents[3] / "shared" / "payloads"
+PAYLOADS = Path(__file__).resolve().parents[1] / "payloads"
 
 
 def wa_delivery(*messages, contacts=None, statuses=None):
