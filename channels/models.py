@@ -112,3 +112,18 @@ class ChannelIdentity(models.Model):
         if self.last_inbound_at is None:
             return False
         return (now or timezone.now()) - self.last_inbound_at < window
+
+
+class WebchatSession(models.Model):
+    """A web chat visitor: the widget keeps `token` (we store its hash) across page reloads."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="webchat_sessions")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=255, blank=True)
+    email = models.CharField(max_length=320, blank=True)
+    phone = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Web chat visitor {self.public_id}"

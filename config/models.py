@@ -27,6 +27,9 @@ class Team(models.Model):
     name = models.CharField(max_length=100, unique=True)
     members = models.ManyToManyField(User, related_name="teams", blank=True)
     group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="team")
+    last_assigned = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", help_text=_("For round-robin.")
+    )
 
     def __str__(self) -> str:
         return self.name

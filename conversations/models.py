@@ -147,3 +147,54 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return self.get_kind_display()
+
+
+class Workflow(models.Model):
+    """An inbound-conversation workflow: runs once for each conversation a contact opens.
+
+    `steps` is an ordered list of step objects (see `conversations.workflows.steps`); a branch
+    step holds its own lists of steps.
+    """
+
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+    trigger = models.CharField(max_length=32, default="conversation_opened", editable=False)
+    channels = models.ManyToManyField(
+        "channels.Channel",
+        blank=True,
+        related_name="+",
+        help_text=_("Only conversations on these channels (none: all)."),
+    )
+    priority = models.PositiveIntegerField(default=100, help_text=_("The first matching workflow runs."))
+    steps = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["priority", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WorkflowRun(models.Model):
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        WAITING = "waiting", _("Waiting for an answer")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="runs")
+    conversation = models.OneToOneField(Conversation, on_delete=models.CASCADE, related_name="workflow_run")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.RUNNING)
+    # Where the run is: frames of [path to a list of steps, index of the next step in it].
+    stack = models.JSONField(default=list)
+    waiting_step = models.PositiveIntegerField(default=0, help_text=_("Counts asks, so a stale timeout is ignored."))
+    retries_left = models.PositiveSmallIntegerField(default=0)
+    answers = models.JSONField(default=dict, blank=True)
+    timeout_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.workflow} on conversation #{self.conversation_id}"

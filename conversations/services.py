@@ -21,6 +21,8 @@ from conversations.models import (
     EventKind,
     Message,
     OpenedBy,
+    Workflow,
+    WorkflowRun,
 )
 
 STATUS_ORDER = [DeliveryStatus.PENDING, DeliveryStatus.SENT, DeliveryStatus.DELIVERED, DeliveryStatus.READ]
@@ -72,11 +74,24 @@ def inbound_message_ingest(*, channel: Channel, inbound: InboundMessage) -> Mess
         except IntegrityError:
             # The same platform message, delivered twice at the same moment.
             return Message.objects.get(channel=channel, platform_message_id=inbound.platform_message_id)
+        _hand_answer_to_waiting_workflow(conversation, message)
         ChannelIdentity.objects.filter(pk=identity.pk).update(last_inbound_at=inbound.sent_at)
         Conversation.objects.filter(pk=conversation.pk).update(
             last_message_at=inbound.sent_at, unread_count=F("unread_count") + 1
         )
     return message
+
+
+def _hand_answer_to_waiting_workflow(conversation: Conversation, message: Message) -> None:
+    run_id = (
+        WorkflowRun.objects.filter(conversation=conversation, status=WorkflowRun.Status.WAITING)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if run_id is not None:
+        from conversations.tasks import workflow_answer
+
+        workflow_answer.enqueue(run_id=run_id, message_id=message.pk)
 
 
 def _stored(channel: Channel, platform_message_id: str) -> Message | None:
@@ -120,14 +135,11 @@ def _open_conversation_for(*, contact: Contact, channel: Channel, at) -> Convers
         data={"source": "contact", "channel": channel.kind},
         at=at,
     )
-    transaction.on_commit(lambda: _conversation_opened(conversation.pk))
+    if Workflow.objects.filter(is_active=True).exists():
+        from conversations.tasks import workflow_start
+
+        workflow_start.enqueue(conversation_id=conversation.pk)  # joins this transaction
     return conversation
-
-
-def _conversation_opened(conversation_id: int) -> None:
-    from conversations.signals import conversation_opened
-
-    conversation_opened.send(sender=Conversation, conversation_id=conversation_id)
 
 
 def _reply_target(channel: Channel, platform_ids: tuple[str, ...]) -> Message | None:
@@ -183,6 +195,32 @@ def message_send(*, actor, conversation: Conversation, identity: ChannelIdentity
         )
         Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at, unread_count=0)
         deliver_message.enqueue(message_id=message.pk)
+    _notify_after_commit([message])
+    return message
+
+
+def bot_message_send(*, conversation: Conversation, body: str) -> Message | None:
+    """A workflow's message to the contact, on the channel the contact last wrote from."""
+    from conversations.tasks import deliver_message
+
+    last_inbound = (
+        Message.objects.filter(conversation=conversation, direction=Direction.INBOUND)
+        .select_related("identity__channel")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if last_inbound is None or not body.strip():
+        return None
+    identity = last_inbound.identity
+    message = Message.objects.create(
+        conversation=conversation,
+        identity=identity,
+        channel=identity.channel,
+        direction=Direction.OUTBOUND,
+        body=body.strip(),
+        status=DeliveryStatus.PENDING,
+    )
+    deliver_message.enqueue(message_id=message.pk)
     _notify_after_commit([message])
     return message
 

@@ -25,3 +25,24 @@ def deliver_message(*, message_id: int) -> str:
             status=DeliveryStatus.SENT, platform_message_id=platform_id
         )
     return DeliveryStatus.SENT
+
+
+@task()
+def workflow_start(*, conversation_id: int) -> None:
+    from conversations.workflows.engine import run_start
+
+    run_start(conversation_id)
+
+
+@task()
+def workflow_answer(*, run_id: int, message_id: int) -> None:
+    from conversations.workflows.engine import run_answer
+
+    run_answer(run_id, message_id)
+
+
+@task()
+def workflow_timeout(*, run_id: int, waiting_step: int) -> None:
+    from conversations.workflows.engine import run_timeout
+
+    run_timeout(run_id, waiting_step)

@@ -110,26 +110,42 @@ def main():
         manage("demo", env=env)
         server = subprocess.Popen(
             [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{PORT}"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             wait_for_server()
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(
                     executable_path="/usr/bin/chromium",
-                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+                    args=[
+                        "--no-sandbox",
+                        "--disable-gpu",
+                        "--disable-background-networking",
+                        "--disable-component-update",
+                    ],
                 )
-                shoot(browser, "manager", [
-                    ("dashboard", lambda p: p.goto(BASE + "/dashboard/")),
-                    ("contacts", lambda p: p.goto(BASE + "/contacts/")),
-                    ("manual-merge-dialog", tick_two_and_merge),
-                    ("unmerge-dialog", merge_then_open_unmerge),
-                ])
+                shoot(
+                    browser,
+                    "manager",
+                    [
+                        ("dashboard", lambda p: p.goto(BASE + "/dashboard/")),
+                        ("contacts", lambda p: p.goto(BASE + "/contacts/")),
+                        ("manual-merge-dialog", tick_two_and_merge),
+                        ("unmerge-dialog", merge_then_open_unmerge),
+                    ],
+                )
                 conversation_id = suggested_conversation_id(env)
-                shoot(browser, "agent", [
-                    ("inbox-channels-tab-suggestion", open_suggested_conversation(conversation_id)),
-                    ("merge-dialog-from-suggestion", open_merge_dialog),
-                ])
+                shoot(
+                    browser,
+                    "agent",
+                    [
+                        ("inbox-channels-tab-suggestion", open_suggested_conversation(conversation_id)),
+                        ("merge-dialog-from-suggestion", open_merge_dialog),
+                    ],
+                )
                 shoot(browser, "agent", [("inbox-phone", lambda p: p.goto(BASE + "/inbox/"))], viewport=(390, 844))
                 shoot(browser, "owner", [("dashboard-indonesian", indonesian_dashboard)])
                 browser.close()
