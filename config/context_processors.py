@@ -15,6 +15,7 @@ def navigation(request):
             "contacts": permissions.can_use_contacts_module(user),
             "unmerge": permissions.can_unmerge(user),
             "merge_anywhere": permissions.is_manager(user),
+            "workflows": permissions.can_manage_workflows(user),
             "admin": bool(user and user.is_authenticated and user.is_staff),
         },
     }

@@ -13,6 +13,8 @@ urlpatterns = [
     path("inbox/", include("conversations.urls")),
     path("contacts/", include("contacts.urls")),
     path("merge/", include("merging.urls")),
+    path("workflows/", include("conversations.workflows.urls")),
+    path("me/availability/", views.availability, name="availability"),
     path("admin/", admin.site.urls),
     path("", include("channels.urls")),
 ]

@@ -1,8 +1,9 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from config import permissions
 from config.charts import bar_chart
@@ -33,3 +34,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if request.htmx and request.htmx.target == "dashboard-suggestions":
         return render(request, "workspace/dashboard.html#dashboard-suggestions", context)
     return render(request, "workspace/dashboard.html", context)
+
+
+@login_required
+@require_POST
+def availability(request: HttpRequest) -> HttpResponse:
+    """Agents set themselves available or away; away agents are never auto-assigned."""
+    from config.services import user_set_availability
+
+    user_set_availability(user=request.user, available=request.POST.get("available") == "1")
+    url = request.POST.get("next", "")
+    return redirect(url if url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}) else "home")
