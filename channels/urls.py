@@ -1,6 +1,13 @@
 from django.urls import path
 
-from channels import views
+from channels import views, widget_views
 
 app_name = "channels"
-urlpatterns = [path("webhooks/<uuid:public_id>/", views.webhook, name="webhook")]
+urlpatterns = [
+    path("webhooks/<uuid:public_id>/", views.webhook, name="webhook"),
+    path("widget.js", widget_views.widget_js, name="widget_js"),
+    path("widget-demo/", widget_views.widget_demo, name="widget_demo"),
+    path("webchat/<uuid:public_id>/config", widget_views.widget_config, name="widget_config"),
+    path("webchat/<uuid:public_id>/sessions", widget_views.widget_sessions, name="widget_sessions"),
+    path("webchat/<uuid:public_id>/messages", widget_views.widget_messages, name="widget_messages"),
+]

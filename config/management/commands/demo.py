@@ -64,7 +64,14 @@ CHANNELS = [
     (ChannelKind.MESSENGER, "Facebook Page", {}),
     (ChannelKind.INSTAGRAM, "Instagram", {}),
     (ChannelKind.EMAIL, "Support mailbox", {"address": "support@toko.example"}),
-    (ChannelKind.WEBCHAT, "Website chat", {"prechat_fields": ["name", "email"]}),
+    (
+        ChannelKind.WEBCHAT,
+        "Website chat",
+        {
+            "title": "Chat with Toko Sheena",
+            "prechat": {"enabled": True, "fields": ["name", "email", "phone"], "required": ["email"]},
+        },
+    ),
 ]
 
 

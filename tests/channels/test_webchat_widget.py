@@ -1,0 +1,102 @@
+import json
+
+import pytest
+from django.urls import reverse
+
+from contacts.models import Contact
+from conversations.models import Message
+from merging.models import MergeSuggestion
+from tests.factories import inbound
+
+
+@pytest.fixture
+def chat(webchat):
+    webchat.settings = {"prechat": {"enabled": True, "fields": ["name", "email", "phone"], "required": ["email"]}}
+    webchat.save()
+    return webchat
+
+
+def url(name, channel):
+    return reverse(f"channels:widget_{name}", args=[channel.public_id])
+
+
+def start(client, channel, **fields):
+    return client.post(url("sessions", channel), json.dumps(fields), content_type="application/json")
+
+
+def test_config_names_the_prechat_fields_and_allows_any_origin(client, chat):
+    response = client.get(url("config", chat))
+    assert response.json()["prechat"] == {"enabled": True, "fields": ["name", "email", "phone"], "required": ["email"]}
+    assert response["Access-Control-Allow-Origin"] == "*"
+
+
+def test_preflight_is_answered(client, chat):
+    response = client.options(url("messages", chat))
+    assert response.status_code == 200 and "Authorization" in response["Access-Control-Allow-Headers"]
+
+
+def test_required_prechat_field_is_checked_again_on_the_server(client, chat):
+    response = start(client, chat, name="Rina")
+    assert response.status_code == 400 and response.json()["errors"] == {"email": "This field is required."}
+    assert start(client, chat, email="not-an-email").json()["errors"] == {"email": "Enter a valid e-mail address."}
+    assert start(client, chat, email="a@b.co", phone="12").json()["errors"] == {"phone": "Enter a valid phone number."}
+
+
+def test_visitor_chats_and_an_email_known_elsewhere_raises_a_suggestion(client, chat, email_channel):
+    inbound(email_channel, "sheena@example.com", "by mail", name="Sheena")
+    token = start(client, chat, name="Sheena N", email="Sheena@Example.com").json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    sent = client.post(
+        url("messages", chat),
+        json.dumps({"text": "Hello!", "client_id": "c1"}),
+        content_type="application/json",
+        headers=headers,
+    )
+    assert sent.status_code == 201
+    visitor = Contact.objects.get(identities__channel=chat)
+    assert visitor.name == "Sheena N" and visitor.primary_email.value == "sheena@example.com"
+    assert MergeSuggestion.objects.filter(status="open").count() == 1
+    listed = client.get(url("messages", chat), headers=headers).json()["messages"]
+    assert [(m["from"], m["text"]) for m in listed] == [("visitor", "Hello!")]
+
+
+def test_a_resent_visitor_message_is_stored_once(client, chat):
+    token = start(client, chat, email="a@example.com").json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    for _ in range(2):
+        client.post(
+            url("messages", chat),
+            json.dumps({"text": "Hi", "client_id": "same"}),
+            content_type="application/json",
+            headers=headers,
+        )
+    assert Message.objects.count() == 1
+
+
+def test_messages_need_a_valid_session_token(client, chat):
+    response = client.get(url("messages", chat), headers={"Authorization": "Bearer nope"})
+    assert response.status_code == 401
+    assert client.post(url("messages", chat), "{}", content_type="application/json").status_code == 401
+
+
+def test_empty_or_malformed_message_is_refused(client, chat):
+    token = start(client, chat, email="a@example.com").json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert (
+        client.post(url("messages", chat), "not json", content_type="application/json", headers=headers).status_code
+        == 400
+    )
+    assert (
+        client.post(
+            url("messages", chat), json.dumps({"text": " "}), content_type="application/json", headers=headers
+        ).status_code
+        == 400
+    )
+    assert Message.objects.count() == 0
+
+
+def test_the_widget_script_and_demo_page_are_served(client, chat):
+    script = client.get("/widget.js")
+    assert script.status_code == 200 and script["Content-Type"].startswith("application/javascript")
+    demo = client.get("/widget-demo/").content.decode()
+    assert f'data-channel="{chat.public_id}"' in demo
