@@ -96,6 +96,28 @@ def merge_then_open_unmerge(page):
     page.locator("dialog#dialog fieldset").wait_for()
 
 
+def widget_with_prechat(page):
+    page.goto(BASE + "/widget-demo/")
+    page.locator("#mergeinbox-widget").get_by_role("button", name="Chat with us").click()
+    page.locator("#mergeinbox-widget").get_by_label("E-mail *").wait_for()
+
+
+def workflow_builder(page):
+    page.goto(BASE + "/workflows/new/")
+    page.fill("#id_name", "Route new conversations")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_load_state("networkidle")
+    for step_type in ("ask", "branch", "auto_assign"):
+        page.locator("form.add-step").last.locator("select").select_option(step_type)
+        page.locator("form.add-step").last.get_by_role("button", name="Add").click()
+        page.wait_for_load_state("networkidle")
+    form = page.locator("form.step-form").first
+    form.locator("textarea[name=prompt]").fill("Hi! What is your e-mail, so we can find your orders?")
+    form.get_by_role("button", name="Save step").click()
+    page.wait_for_load_state("networkidle")
+    page.locator("#steps").scroll_into_view_if_needed()
+
+
 def indonesian_dashboard(page):
     page.goto(BASE + "/dashboard/")
     page.select_option("#language", "id")
@@ -147,7 +169,14 @@ def main():
                     ],
                 )
                 shoot(browser, "agent", [("inbox-phone", lambda p: p.goto(BASE + "/inbox/"))], viewport=(390, 844))
-                shoot(browser, "owner", [("dashboard-indonesian", indonesian_dashboard)])
+                shoot(browser, "owner", [
+                    ("dashboard-indonesian", indonesian_dashboard),
+                ])
+                shoot(browser, "manager", [("workflow-builder", workflow_builder)])
+                visitor = browser.new_page(viewport={"width": 1000, "height": 700})
+                widget_with_prechat(visitor)
+                visitor.screenshot(path=str(OUT / "widget-prechat.png"))
+                print("wrote", OUT / "widget-prechat.png")
                 browser.close()
         finally:
             server.terminate()

@@ -63,9 +63,10 @@
     var form = el("form", { novalidate: "" });
     form.appendChild(el("p", { style: "margin:0;font-size:14px" }, "Before we start, tell us how to reach you."));
     config.prechat.fields.forEach(function (field) {
-      var label = el("label", {}, LABELS[field]);
+      var required = config.prechat.required.indexOf(field) >= 0;
+      var label = el("label", {}, LABELS[field] + (required ? " *" : ""));
       var input = el("input", { name: field, type: TYPES[field], autocomplete: field === "phone" ? "tel" : field });
-      if (config.prechat.required.indexOf(field) >= 0) input.required = true;
+      if (required) input.required = true;
       label.appendChild(input);
       label.appendChild(el("span", { class: "error", "data-for": field }));
       form.appendChild(label);

@@ -20,10 +20,10 @@ def test_visitor_prechat_with_a_known_email_chats_and_the_agent_sees_message_and
     visitor.goto(f"{live_server.url}/widget-demo/")
     widget = visitor.locator("#mergeinbox-widget")
     widget.get_by_role("button", name="Chat with us").click()
-    widget.get_by_label("Your name").fill("Sheena")
+    widget.get_by_label("Your name *").fill("Sheena")
     widget.get_by_role("button", name="Start chat").click()
     expect(widget.locator("[data-for=email]")).to_have_text("This field is required.")  # checked in the browser
-    widget.get_by_label("E-mail").fill("Sheena@Example.com")
+    widget.get_by_label("E-mail *").fill("Sheena@Example.com")
     widget.get_by_role("button", name="Start chat").click()
     widget.get_by_label("Message").fill("Hi, do you have it in red?")
     widget.get_by_role("button", name="Send").click()
