@@ -63,3 +63,14 @@ class Workspace(models.Model):
     def current(cls) -> "Workspace":
         workspace, _created = cls.objects.get_or_create(id=1)
         return workspace
+
+
+class LoginFailure(models.Model):
+    """A failed login, for rate limiting (kept in the database so every app process sees it)."""
+
+    username = models.CharField(max_length=150)
+    ip = models.GenericIPAddressField(null=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["username", "at"]), models.Index(fields=["ip", "at"])]

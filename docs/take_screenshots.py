@@ -169,9 +169,13 @@ def main():
                     ],
                 )
                 shoot(browser, "agent", [("inbox-phone", lambda p: p.goto(BASE + "/inbox/"))], viewport=(390, 844))
-                shoot(browser, "owner", [
-                    ("dashboard-indonesian", indonesian_dashboard),
-                ])
+                shoot(
+                    browser,
+                    "owner",
+                    [
+                        ("dashboard-indonesian", indonesian_dashboard),
+                    ],
+                )
                 shoot(browser, "manager", [("workflow-builder", workflow_builder)])
                 visitor = browser.new_page(viewport={"width": 1000, "height": 700})
                 widget_with_prechat(visitor)

@@ -9,6 +9,7 @@ from tests.factories import UserFactory, make_channel
 @pytest.fixture(autouse=True)
 def _workspace(db, settings):
     settings.DEFAULT_PHONE_REGION = "ID"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; never in production
     Workspace.objects.get_or_create(id=1, defaults={"default_phone_region": "ID"})
 
 

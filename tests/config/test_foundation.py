@@ -83,3 +83,17 @@ def test_production_settings_pass_check_deploy_without_warnings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_login_is_rate_limited_per_username(client, agent):
+    for _ in range(5):
+        assert client.post("/login/", {"username": agent.username, "password": "wrong"}).status_code == 200
+    blocked = client.post("/login/", {"username": agent.username, "password": "pw-for-tests-123"})
+    assert blocked.status_code == 429
+    assert b"Too many failed attempts" in blocked.content
+    assert "_auth_user_id" not in client.session
+
+
+def test_login_works_with_the_right_password(client, agent):
+    response = client.post("/login/", {"username": agent.username, "password": "pw-for-tests-123"})
+    assert response.status_code == 302
