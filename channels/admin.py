@@ -2,7 +2,7 @@ from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from channels.models import Channel, ChannelIdentity
+from channels.models import Channel, ChannelIdentity, WebchatSession
 
 
 @admin.register(Channel)
@@ -20,3 +20,10 @@ class ChannelIdentityAdmin(SimpleHistoryAdmin):
     search_fields = ("external_id", "display_name", "username")
     raw_id_fields = ("contact", "profile")
     list_select_related = ("channel", "contact", "profile")
+
+
+@admin.register(WebchatSession)
+class WebchatSessionAdmin(admin.ModelAdmin):
+    list_display = ("public_id", "channel", "name", "email", "phone", "created_at")
+    search_fields = ("name", "email", "phone")
+    readonly_fields = ("token_hash",)

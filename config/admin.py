@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from config.models import Team, User, Workspace
+from config.models import LoginFailure, Team, User, Workspace
 
 
 @admin.register(User)
@@ -26,3 +26,9 @@ class TeamAdmin(admin.ModelAdmin):
 @admin.register(Workspace)
 class WorkspaceAdmin(admin.ModelAdmin):
     list_display = ("name", "default_phone_region", "agents_may_merge_suggestions")
+
+
+@admin.register(LoginFailure)
+class LoginFailureAdmin(admin.ModelAdmin):
+    list_display = ("username", "ip", "at")
+    search_fields = ("username", "ip")

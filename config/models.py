@@ -74,3 +74,6 @@ class LoginFailure(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["username", "at"]), models.Index(fields=["ip", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.username} from {self.ip} at {self.at}"

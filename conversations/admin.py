@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from conversations.models import Conversation, Event, Message
+from conversations.models import Conversation, Event, Message, Workflow, WorkflowRun
 
 
 @admin.register(Conversation)
@@ -27,3 +27,18 @@ class EventAdmin(admin.ModelAdmin):
     list_filter = ("kind",)
     raw_id_fields = ("contact", "profile", "conversation", "actor")
     list_select_related = ("contact", "actor")
+
+
+@admin.register(Workflow)
+class WorkflowAdmin(admin.ModelAdmin):
+    list_display = ("name", "is_active", "priority", "created_at")
+    list_filter = ("is_active",)
+    search_fields = ("name",)
+
+
+@admin.register(WorkflowRun)
+class WorkflowRunAdmin(admin.ModelAdmin):
+    list_display = ("workflow", "conversation", "status", "started_at", "finished_at")
+    list_filter = ("status", "workflow")
+    raw_id_fields = ("conversation",)
+    list_select_related = ("workflow",)
