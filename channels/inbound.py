@@ -3,6 +3,8 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
+MAX_ID_LENGTH = 255
+
 
 class PayloadError(ValueError):
     """The delivery is not in the platform's format; answered 400 and nothing is stored."""
@@ -23,6 +25,12 @@ class InboundMessage:
     reply_to_platform_ids: tuple[str, ...] = ()
     is_edit: bool = False
 
+    def __post_init__(self):
+        # Every adapter's output passes here: ids must fit the columns that store them.
+        require(0 < len(self.external_id) <= MAX_ID_LENGTH, "sender id must be 1-255 characters")
+        require(0 < len(self.platform_message_id) <= MAX_ID_LENGTH, "message id must be 1-255 characters")
+        require("\x00" not in self.external_id + self.platform_message_id, "ids must not contain NUL")
+
 
 @dataclass(frozen=True)
 class StatusUpdate:
@@ -31,6 +39,9 @@ class StatusUpdate:
     platform_message_id: str
     status: str  # sent, delivered, read, failed
     error: str = ""
+
+    def __post_init__(self):
+        require(0 < len(self.platform_message_id) <= MAX_ID_LENGTH, "status id must be 1-255 characters")
 
 
 @dataclass(frozen=True)

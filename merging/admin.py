@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 
 from merging.models import BackfillRun, MergeRecord, MergeSuggestion, SuggestionStatus
-from merging.services import MergeRefused, suggestion_dismiss
+from merging.services import MergeRefused, merge_record_undo, suggestion_dismiss, suggestion_reopen
 
 
 @admin.register(MergeSuggestion)
@@ -20,7 +20,15 @@ class MergeSuggestionAdmin(admin.ModelAdmin):
     search_fields = ("reason_value",)
     raw_id_fields = ("contact_a", "contact_b", "resolved_by")
     list_select_related = ("contact_a", "contact_b", "resolved_by")
-    actions = ["dismiss"]
+    actions = ["dismiss", "reopen"]
+
+    @admin.action(description="Reopen selected dismissed suggestions")
+    def reopen(self, request, queryset):
+        for suggestion in queryset.filter(status=SuggestionStatus.DISMISSED):
+            try:
+                suggestion_reopen(actor=request.user, suggestion=suggestion)
+            except MergeRefused as exc:
+                self.message_user(request, f"#{suggestion.pk}: {exc}", messages.WARNING)
 
     @admin.action(description="Dismiss selected suggestions (not the same person)")
     def dismiss(self, request, queryset):
@@ -41,6 +49,16 @@ class MergeRecordAdmin(admin.ModelAdmin):
     raw_id_fields = ("source", "target", "suggestion", "closed_conversation", "undone_by", "actor")
     list_select_related = ("source", "target", "actor")
     readonly_fields = [f.name for f in MergeRecord._meta.fields]
+    actions = ["undo"]
+
+    @admin.action(description="Undo selected merges/unmerges")
+    def undo(self, request, queryset):
+        for record in queryset.order_by("-created_at"):
+            try:
+                merge_record_undo(actor=request.user, record=record)
+                self.message_user(request, f"Undid {record}.")
+            except MergeRefused as exc:
+                self.message_user(request, f"{record}: {exc}", messages.WARNING)
 
     def has_add_permission(self, request):
         return False

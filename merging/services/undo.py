@@ -1,0 +1,51 @@
+"""Undoing a recorded merge, unmerge or dismissal from its record (the audit trail)."""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from config import permissions
+from contacts.models import Contact
+from merging.models import MergeAction, MergeRecord, MergeSuggestion, SuggestionStatus
+from merging.services.merge import MergeRefused, contact_merge
+from merging.services.unmerge import contact_unmerge
+
+
+def merge_record_undo(*, actor, record: MergeRecord) -> MergeRecord:
+    """A merge is undone by unmerging its source; an unmerge by merging the pair again with the
+    choices of the merge it undid."""
+    permissions.require(permissions.can_unmerge(actor), _("Only owners and managers can undo merges."))
+    if record.action == MergeAction.MERGE:
+        if record.undone_by_id:
+            raise MergeRefused(_("This merge was already undone."))
+        source = Contact.objects.get(pk=record.source_id)
+        if source.root_id is None:
+            raise MergeRefused(_("That profile is not merged any more."))
+        return contact_unmerge(actor=actor, contact=Contact.objects.get(pk=source.root_id), profile=source)
+    undone_merge = MergeRecord.objects.filter(undone_by=record).first()
+    target = Contact.objects.get(pk=record.target_id)
+    return contact_merge(
+        actor=actor,
+        target=Contact.objects.get(pk=target.root_id or target.pk),
+        source=Contact.objects.get(pk=record.source_id),
+        choices=undone_merge.choices if undone_merge else {},
+    )
+
+
+def suggestion_reopen(*, actor, suggestion: MergeSuggestion) -> MergeSuggestion:
+    """Undo "not the same person": the pair is suggested again (if both are still separate)."""
+    permissions.require(permissions.is_manager(actor), _("Only owners and managers can reopen suggestions."))
+    with transaction.atomic():
+        suggestion = MergeSuggestion.objects.select_for_update().get(pk=suggestion.pk)
+        if suggestion.status != SuggestionStatus.DISMISSED:
+            raise MergeRefused(_("Only a dismissed suggestion can be reopened."))
+        roots = Contact.objects.filter(pk__in=[suggestion.contact_a_id, suggestion.contact_b_id], root__isnull=True)
+        if roots.count() != 2:
+            raise MergeRefused(_("One of the two contacts was merged since; the pair cannot be reopened."))
+        suggestion.status, suggestion.resolved_at, suggestion.resolved_by = SuggestionStatus.OPEN, timezone.now(), actor
+        try:
+            with transaction.atomic():
+                suggestion.save(update_fields=["status", "resolved_at", "resolved_by"])
+        except IntegrityError as exc:
+            raise MergeRefused(_("This pair already has an open suggestion.")) from exc
+    return suggestion
