@@ -34,7 +34,8 @@ def deliver_everywhere(client, payload: str, index: int):
     post_webhook(client, tg, update)
     html = f"<html><body><p>{payload}</p><script>alert('mail')</script></body></html>"
     raw = (
-        f"From: {formataddr((payload, f'x{index}@example.com'))}\r\nSubject: {payload}\r\nMessage-ID: <xss{index}@x>\r\n"
+        f"From: {formataddr((payload, f'x{index}@example.com'))}\r\nSubject: {payload}\r\n"
+        f"Message-ID: <xss{index}@x>\r\n"
         f"MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n{html}"
     ).encode()
     post_webhook(client, mail, raw)
