@@ -9,7 +9,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/mergeinbox
 PORT ?= 8000
 RUN := $(UV) run --frozen
 
-.PHONY: demo test test-fast test-browser lint install uv screenshots
+.PHONY: demo test test-fast test-browser lint install uv screenshots fuzz
 
 uv:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -39,3 +39,7 @@ lint: install
 
 screenshots: install
 	DATABASE_URL=$(TEST_DATABASE_URL) $(RUN) python docs/take_screenshots.py
+
+# A long fuzzing run (the test suite runs a short one): FUZZ_EXAMPLES generated cases per format.
+fuzz: install
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-2000} DATABASE_URL=$(TEST_DATABASE_URL) $(RUN) pytest -q tests/channels/test_fuzz.py
