@@ -7,13 +7,16 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from config.models import Role, User
-from conversations.selectors import visible_conversations
+from conversations.selectors import capped_count, visible_conversations
 from merging.models import MergeAction, MergeRecord
 
 
 def workload(user) -> dict:
     open_conversations = visible_conversations(user).filter(status="open")
-    figures = open_conversations.aggregate(open=Count("pk"), unassigned=Count("pk", filter=Q(assignee__isnull=True)))
+    figures = {
+        "open": capped_count(open_conversations),
+        "unassigned": capped_count(open_conversations.filter(assignee__isnull=True)),
+    }
     per_agent = (
         User.objects.filter(is_active=True, role__in=[Role.AGENT, Role.MANAGER, Role.OWNER])
         .annotate(open_count=Count("assigned_conversations", filter=Q(assigned_conversations__status="open")))

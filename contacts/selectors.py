@@ -1,6 +1,7 @@
 """Reads on contacts, already scoped to what the user may see."""
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Upper
 
 from channels.models import ChannelIdentity
 from channels.selectors import accessible_channel_ids
@@ -24,8 +25,16 @@ def with_list_details(contacts: QuerySet[Contact]) -> QuerySet[Contact]:
     )
 
 
+SEARCH_LIMIT = 500
+
+
 def contact_search(user, query: str, *, region: str) -> QuerySet[Contact]:
-    """Search by name prefix, e-mail or phone typed in any format (normalised first)."""
+    """Search by name prefix, e-mail or phone typed in any format (normalised first).
+
+    Each kind of match is one indexed lookup (prefix indexes on names and key values, see
+    migration contacts 0002) that returns at most SEARCH_LIMIT ids; the page then filters on
+    those ids, so the cost does not grow with the number of contacts.
+    """
     contacts = visible_contacts(user)
     query = query.strip()
     if not query:
@@ -41,8 +50,14 @@ def contact_search(user, query: str, *, region: str) -> QuerySet[Contact]:
             key_filter |= Q(kind=KeyKind.PHONE, match_value=phone.match_value)
         for prefix in phone_search_prefixes(query, region):
             key_filter |= Q(kind=KeyKind.PHONE, value__startswith=prefix)
-    matching_keys = ContactKey.objects.filter(key_filter, contact_id=OuterRef("pk"))
-    return contacts.filter(Q(name__istartswith=query) | Q(name__icontains=f" {query}") | Exists(matching_keys))
+    by_key = ContactKey.objects.filter(key_filter).values_list("contact_id", flat=True)[:SEARCH_LIMIT]
+    by_name = (
+        Contact.objects.filter(root__isnull=True)
+        .annotate(upper_name=Upper("name"))
+        .filter(upper_name__startswith=query.upper())
+        .values_list("pk", flat=True)[:SEARCH_LIMIT]
+    )
+    return contacts.filter(pk__in={*by_key, *by_name})
 
 
 def contact_for_url(contact_id: int) -> Contact | None:

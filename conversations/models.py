@@ -60,6 +60,7 @@ class Conversation(models.Model):
             models.Index(fields=["contact", "opened_at"], name="conversation_contact_idx"),
             models.Index(fields=["status", "-last_message_at"], name="conversation_inbox_idx"),
             models.Index(fields=["assignee", "status"], name="conversation_assignee_idx"),
+            models.Index(fields=["opened_at"], name="conversation_opened_idx"),
         ]
 
     def __str__(self) -> str:

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from channels.models import ChannelIdentity
 from channels.selectors import accessible_channel_ids
@@ -49,14 +49,22 @@ def inbox_conversations(user, *, box="all", status="open", channel_id=None, quer
     )
 
 
+COUNT_CAP = 1000
+
+
+def capped_count(queryset, cap: int = COUNT_CAP) -> int:
+    """Count up to `cap` rows (shown as "999+"): the cost stays flat however many rows match."""
+    return queryset.values("pk")[:cap].count()
+
+
 def inbox_counts(user) -> dict[str, int]:
     open_conversations = visible_conversations(user).filter(status=ConversationStatus.OPEN)
-    return open_conversations.aggregate(
-        open=Count("pk"),
-        unassigned=Count("pk", filter=Q(assignee__isnull=True)),
-        mine=Count("pk", filter=Q(assignee=user)),
-        unread=Count("pk", filter=Q(unread_count__gt=0)),
-    )
+    return {
+        "open": capped_count(open_conversations),
+        "unassigned": capped_count(open_conversations.filter(assignee__isnull=True)),
+        "mine": capped_count(open_conversations.filter(assignee=user)),
+        "unread": capped_count(open_conversations.filter(unread_count__gt=0)),
+    }
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from django.db.models import Prefetch, Q, QuerySet
 
 from channels.models import ChannelIdentity
+from config.permissions import sees_all_channels
 from contacts.models import Contact
 from contacts.selectors import visible_contacts
 from merging.models import MergeRecord, MergeSuggestion, SuggestionStatus
@@ -26,18 +27,21 @@ def open_suggestions_for(user, contact: Contact) -> list[MergeSuggestion]:
 
 
 def dashboard_suggestions(user, limit: int = 20) -> QuerySet[MergeSuggestion]:
-    visible = visible_contacts(user)
-    suggestions = MergeSuggestion.objects.filter(
-        status=SuggestionStatus.OPEN, contact_a__in=visible, contact_b__in=visible
-    )
-    return _with_contacts(suggestions).order_by("-created_at", "-id")[:limit]
+    return _with_contacts(_visible_suggestions(user)).order_by("-created_at", "-id")[:limit]
 
 
 def open_suggestion_count(user) -> int:
+    from conversations.selectors import capped_count
+
+    return capped_count(_visible_suggestions(user))
+
+
+def _visible_suggestions(user) -> QuerySet[MergeSuggestion]:
+    suggestions = MergeSuggestion.objects.filter(status=SuggestionStatus.OPEN)
+    if sees_all_channels(user):
+        return suggestions
     visible = visible_contacts(user)
-    return MergeSuggestion.objects.filter(
-        status=SuggestionStatus.OPEN, contact_a__in=visible, contact_b__in=visible
-    ).count()
+    return suggestions.filter(contact_a__in=visible, contact_b__in=visible)
 
 
 def merge_history(contact: Contact) -> QuerySet[MergeRecord]:

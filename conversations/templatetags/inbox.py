@@ -38,3 +38,11 @@ def can_send_now(identity, now=None):
 def identity_badge(identity, contact):
     """The badge of a contact's channel identity, starred when it is the main channel."""
     return channel_badge(identity.channel, main=identity.pk == contact.main_identity_id)
+
+
+@register.filter
+def capped(value):
+    """A count from `capped_count`: "999+" once it reaches the cap."""
+    from conversations.selectors import COUNT_CAP
+
+    return f"{COUNT_CAP - 1}+" if value >= COUNT_CAP else value

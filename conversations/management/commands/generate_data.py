@@ -54,7 +54,9 @@ class Command(BaseCommand):
             self._copy(table, rows)
             self.stdout.write(f"{table}: done at {time.monotonic() - started:.0f}s")
         self._finish(offset, contacts)
-        self.stdout.write(f"Generated {contacts:,} contacts and {messages:,} messages in {time.monotonic() - started:.0f}s.")
+        self.stdout.write(
+            f"Generated {contacts:,} contacts and {messages:,} messages in {time.monotonic() - started:.0f}s."
+        )
 
     def _channels(self) -> list[Channel]:
         kinds = [ChannelKind.WHATSAPP, ChannelKind.EMAIL, ChannelKind.TELEGRAM, ChannelKind.WEBCHAT]
@@ -79,8 +81,19 @@ class Command(BaseCommand):
         return (datetime(2026, 1, 1, tzinfo=UTC) + timedelta(seconds=i * 7)).isoformat()
 
     def _contacts(self, offset, count):
-        yield ["id", "name", "primary_email_id", "primary_phone_id", "properties", "main_identity_id",
-               "merged_into_id", "root_id", "absorbed_count", "created_at", "updated_at"]
+        yield [
+            "id",
+            "name",
+            "primary_email_id",
+            "primary_phone_id",
+            "properties",
+            "main_identity_id",
+            "merged_into_id",
+            "root_id",
+            "absorbed_count",
+            "created_at",
+            "updated_at",
+        ]
         for n in range(count):
             pk = offset + n + 1
             at = self._at(n)  # keys and identity are linked in _finish, once they exist
@@ -93,7 +106,18 @@ class Command(BaseCommand):
         return n
 
     def _keys(self, offset, count, duplicates, rng):
-        yield ["id", "contact_id", "profile_id", "kind", "raw", "value", "match_value", "is_valid", "source", "created_at"]
+        yield [
+            "id",
+            "contact_id",
+            "profile_id",
+            "kind",
+            "raw",
+            "value",
+            "match_value",
+            "is_valid",
+            "source",
+            "created_at",
+        ]
         for n in range(count):
             pk, person = offset + n + 1, self._person(n, duplicates, rng)
             at = self._at(n)
@@ -107,30 +131,62 @@ class Command(BaseCommand):
                 yield f"{pk}\t{pk}\t{pk}\tphone\t{raw}\t{e164}\t{e164}\tt\tchannel\t{at}\n"
 
     def _identities(self, offset, count, channels):
-        yield ["id", "channel_id", "external_id", "contact_id", "profile_id", "display_name", "username",
-               "last_inbound_at", "created_at"]
+        yield [
+            "id",
+            "channel_id",
+            "external_id",
+            "contact_id",
+            "profile_id",
+            "display_name",
+            "username",
+            "last_inbound_at",
+            "created_at",
+        ]
         for n in range(count):
             pk = offset + n + 1
             channel = channels[n % 4]
             yield f"{pk}\t{channel.pk}\tbench-{pk}\t{pk}\t{pk}\tCustomer {n}\t\t{self._at(n)}\t{self._at(n)}\n"
 
     def _conversations(self, offset, count, channels, rng):
-        yield ["id", "contact_id", "profile_id", "channel_id", "status", "opened_by", "opened_at", "closed_at",
-               "last_message_at", "unread_count", "fields"]
+        yield [
+            "id",
+            "contact_id",
+            "profile_id",
+            "channel_id",
+            "status",
+            "opened_by",
+            "opened_at",
+            "closed_at",
+            "last_message_at",
+            "unread_count",
+            "fields",
+        ]
         for n in range(count):
             pk, at = offset + n + 1, self._at(n)
             status, closed = ("open", r"\N") if rng.random() < 0.1 else ("closed", at)
             yield f"{pk}\t{pk}\t{pk}\t{channels[n % 4].pk}\t{status}\tcontact\t{at}\t{closed}\t{at}\t0\t{{}}\n"
 
     def _messages(self, offset, contacts, count, channels, rng):
-        yield ["conversation_id", "identity_id", "channel_id", "direction", "body", "attachments",
-               "platform_message_id", "status", "error", "created_at"]
+        yield [
+            "conversation_id",
+            "identity_id",
+            "channel_id",
+            "direction",
+            "body",
+            "attachments",
+            "platform_message_id",
+            "status",
+            "error",
+            "created_at",
+        ]
         for i in range(count):
             n = rng.randrange(contacts)
             pk = offset + n + 1
             direction, status = ("in", "received") if i % 2 else ("out", "delivered")
-            yield (f"{pk}\t{pk}\t{channels[n % 4].pk}\t{direction}\tMessage {i} about order {i % 9973}\t[]\t"
-                   f"gen-{offset}-{i}\t{status}\t\t{self._at(n * 10 + i % 1000)}\n")
+            yield (
+                f"{pk}\t{pk}\t{channels[n % 4].pk}\t{direction}\tMessage {i} about order {i % 9973}\t[]\t"
+                f"gen-{offset}-{i}\t{status}\t\t{self._at(n * 10 + i % 1000)}\n"
+            )
 
     def _finish(self, offset, count) -> None:
         with connection.cursor() as cursor:
@@ -141,7 +197,12 @@ class Command(BaseCommand):
                    FROM contacts_contactkey k WHERE k.id = c.id AND c.id > %s AND c.id <= %s""",
                 [offset, offset + count],
             )
-            for table in ("contacts_contact", "contacts_contactkey", "channels_channelidentity",
-                          "conversations_conversation", "conversations_message"):
+            for table in (
+                "contacts_contact",
+                "contacts_contactkey",
+                "channels_channelidentity",
+                "conversations_conversation",
+                "conversations_message",
+            ):
                 cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
             cursor.execute("ANALYZE")
