@@ -9,7 +9,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/mergeinbox
 PORT ?= 8000
 RUN := $(UV) run --frozen
 
-.PHONY: demo test test-fast test-browser lint install uv screenshots fuzz
+.PHONY: demo test test-fast test-browser lint install uv screenshots fuzz bench
 
 uv:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -43,3 +43,8 @@ screenshots: install
 # A long fuzzing run (the test suite runs a short one): FUZZ_EXAMPLES generated cases per format.
 fuzz: install
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-2000} DATABASE_URL=$(TEST_DATABASE_URL) $(RUN) pytest -q tests/channels/test_fuzz.py
+
+# Benchmarks on PostgreSQL: builds a 1k and a 1M-contact database (BENCH_CONTACTS, BENCH_MESSAGES;
+# BENCH_REUSE=1 keeps one already built), prints the table and writes docs/benchmarks.md.
+bench: install
+	$(RUN) python bench/run.py

@@ -1,81 +1,102 @@
 """The full duplicate-detection pass: every pair of visible contacts that shares a key.
 
-It applies the same rules as `detection.suggestions_refresh`, set-based: one self-join over
+It applies the same rules as `detection.suggestions_refresh`, set-based in SQL: a self-join over
 the normalised keys finds the pairs (with the same reason: the smallest shared kind:value),
-dismissed pairs stay dismissed, and open suggestions that no longer share a key retire.
+dismissed pairs stay dismissed, and open suggestions that no longer share a key retire. The
+work is split in ranges of contacts so that the run shows progress.
 """
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-from merging.models import BackfillRun, MergeSuggestion, SuggestionStatus
+from contacts.models import KeyKind
+from merging.models import BackfillRun
 
-BATCH = 5000
+CHUNKS = 10
+# The reason is stored as "kind:value"; both kinds are five letters, so it splits by position.
+assert {len(kind) for kind in KeyKind.values} == {5}
 
 
-def _pairs_sql() -> str:
-    collate = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
+def _collate() -> str:
+    return ' COLLATE "C"' if connection.vendor == "postgresql" else ""
+
+
+# Step 1: the keys that more than one contact has (one GROUP BY: the floor of the whole pass).
+SHARED_KEYS_SQL = """
+    CREATE TEMPORARY TABLE backfill_shared AS
+    SELECT k.contact_id, k.kind, k.match_value
+    FROM contacts_contactkey k
+    JOIN (
+        SELECT kind, match_value FROM contacts_contactkey WHERE match_value <> ''
+        GROUP BY kind, match_value HAVING COUNT(DISTINCT contact_id) > 1
+    ) shared ON shared.kind = k.kind AND shared.match_value = k.match_value
+"""
+
+
+def _insert_pairs_sql() -> str:
+    """Step 2, for one range of contacts: the pairs among the shared keys, minus pairs already
+    open or blocked by a dismissal."""
     return f"""
-        SELECT a.contact_id, b.contact_id, MIN(a.kind || ':' || a.match_value{collate})
-        FROM contacts_contactkey a
-        JOIN contacts_contactkey b
-          ON a.kind = b.kind AND a.match_value = b.match_value AND a.contact_id < b.contact_id
-        WHERE a.match_value <> ''
-        GROUP BY a.contact_id, b.contact_id
+        INSERT INTO merging_mergesuggestion (contact_a_id, contact_b_id, reason_kind, reason_value, status, created_at)
+        SELECT pair.a, pair.b, substr(pair.reason, 1, 5), substr(pair.reason, 7), 'open', %s
+        FROM (
+            SELECT a.contact_id AS a, b.contact_id AS b, MIN(a.kind || ':' || a.match_value{_collate()}) AS reason
+            FROM backfill_shared a
+            JOIN backfill_shared b
+              ON a.kind = b.kind AND a.match_value = b.match_value AND a.contact_id < b.contact_id
+            WHERE a.contact_id >= %s AND a.contact_id < %s
+            GROUP BY a.contact_id, b.contact_id
+        ) pair
+        WHERE NOT EXISTS (
+            SELECT 1 FROM merging_mergesuggestion s
+            WHERE s.status = 'open' AND s.contact_a_id = pair.a AND s.contact_b_id = pair.b
+        ) AND NOT EXISTS (
+            SELECT 1 FROM merging_mergesuggestion d
+            JOIN contacts_contact da ON da.id = d.contact_a_id
+            JOIN contacts_contact db ON db.id = d.contact_b_id
+            WHERE d.status = 'dismissed'
+              AND ((COALESCE(da.root_id, da.id) = pair.a AND COALESCE(db.root_id, db.id) = pair.b)
+                OR (COALESCE(da.root_id, da.id) = pair.b AND COALESCE(db.root_id, db.id) = pair.a))
+        )
     """
 
 
-def shared_pairs() -> dict[tuple[int, int], tuple[str, str]]:
-    with connection.cursor() as cursor:
-        cursor.execute(_pairs_sql())
-        return {(a, b): tuple(reason.split(":", 1)) for a, b, reason in cursor.fetchall()}
-
-
-def dismissed_root_pairs() -> set[tuple[int, int]]:
-    """Pairs of visible contacts blocked because some profiles of theirs were dismissed."""
-    sql = """
-        SELECT COALESCE(ca.root_id, ca.id), COALESCE(cb.root_id, cb.id)
-        FROM merging_mergesuggestion s
-        JOIN contacts_contact ca ON ca.id = s.contact_a_id
-        JOIN contacts_contact cb ON cb.id = s.contact_b_id
-        WHERE s.status = %s
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [SuggestionStatus.DISMISSED])
-        return {tuple(sorted(pair)) for pair in cursor.fetchall()}
+RETIRE_STALE_SQL = """
+    UPDATE merging_mergesuggestion SET status = 'obsolete', resolved_at = %s
+    WHERE status = 'open' AND NOT EXISTS (
+        SELECT 1 FROM contacts_contactkey a JOIN contacts_contactkey b
+          ON a.kind = b.kind AND a.match_value = b.match_value
+        WHERE a.contact_id = merging_mergesuggestion.contact_a_id
+          AND b.contact_id = merging_mergesuggestion.contact_b_id AND a.match_value <> ''
+    )
+"""
 
 
 def backfill_run(run: BackfillRun) -> BackfillRun:
     """Run one backfill, recording progress on `run` as it goes."""
-    BackfillRun.objects.filter(pk=run.pk).update(status=BackfillRun.Status.RUNNING)
-    pairs = shared_pairs()
-    blocked = dismissed_root_pairs()
-    open_pairs = dict(
-        ((a, b), pk)
-        for pk, a, b in MergeSuggestion.objects.filter(status=SuggestionStatus.OPEN).values_list(
-            "pk", "contact_a_id", "contact_b_id"
-        )
-    )
-    stale = [pk for pair, pk in open_pairs.items() if pair not in pairs]
-    new = [pair for pair in pairs if pair not in open_pairs and pair not in blocked]
-    BackfillRun.objects.filter(pk=run.pk).update(total=len(new) + len(stale))
-    now = timezone.now()
-    with transaction.atomic():
-        MergeSuggestion.objects.filter(pk__in=stale).update(status=SuggestionStatus.OBSOLETE, resolved_at=now)
-    processed = len(stale)
-    for start in range(0, len(new), BATCH):
-        chunk = new[start : start + BATCH]
-        MergeSuggestion.objects.bulk_create(
-            [
-                MergeSuggestion(contact_a_id=a, contact_b_id=b, reason_kind=pairs[a, b][0], reason_value=pairs[a, b][1])
-                for a, b in chunk
-            ],
-            ignore_conflicts=True,
-        )
-        processed += len(chunk)
-        BackfillRun.objects.filter(pk=run.pk).update(processed=processed)
+    BackfillRun.objects.filter(pk=run.pk).update(status=BackfillRun.Status.RUNNING, total=CHUNKS + 2)
+    now, created = timezone.now(), 0
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS backfill_shared")
+        cursor.execute(SHARED_KEYS_SQL)
+        cursor.execute("SELECT MIN(contact_id), MAX(contact_id) FROM backfill_shared")
+        low, high = cursor.fetchone()
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(RETIRE_STALE_SQL, [now])
+        BackfillRun.objects.filter(pk=run.pk).update(processed=2)
+        low, high = (low or 0), (high or 0) + 1
+        step = max(1, -(-(high - low) // CHUNKS))
+        for done, start in enumerate(range(low, high, step), start=3):
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(_insert_pairs_sql(), [now, start, start + step])
+                created += cursor.rowcount
+            BackfillRun.objects.filter(pk=run.pk).update(processed=done, suggestions_created=created)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS backfill_shared")
     BackfillRun.objects.filter(pk=run.pk).update(
-        status=BackfillRun.Status.DONE, suggestions_created=len(new), finished_at=timezone.now()
+        status=BackfillRun.Status.DONE, processed=CHUNKS + 2, finished_at=timezone.now()
     )
     run.refresh_from_db()
     return run

@@ -67,7 +67,9 @@ def _key_value(key) -> str | None:
     return key.value if key is not None else None
 
 
-def merge_plan(*, target: Contact, source: Contact, choices: dict | None = None) -> MergePlan:
+def merge_plan(*, target: Contact, source: Contact, choices: dict | None = None, count_moves: bool = True) -> MergePlan:
+    """What merging `source` into `target` with these choices does. Counting what moves reads
+    the source's messages, so the merge itself skips it (its cost must not grow with them)."""
     choices = choices or {}
     fields = [
         FieldChoice("name", _("Name"), target.name, source.name),
@@ -94,7 +96,7 @@ def merge_plan(*, target: Contact, source: Contact, choices: dict | None = None)
             _("A contact can hold at most %(max)d profiles; these two together have %(count)d.")
             % {"max": MAX_PROFILES_PER_CONTACT, "count": profiles_after}
         )
-    return MergePlan(target, source, fields, _moves(source), profiles_after, problems)
+    return MergePlan(target, source, fields, _moves(source) if count_moves else {}, profiles_after, problems)
 
 
 def _moves(source: Contact) -> dict[str, int]:
@@ -134,7 +136,7 @@ def _merge(actor, target_id: int, source_id: int, choices, suggestion) -> MergeR
         target, source = locked[target_id], locked[source_id]
         if suggestion is not None:
             suggestion = _locked_open_suggestion(suggestion.pk, {target_id, source_id})
-        plan = merge_plan(target=target, source=source, choices=choices)
+        plan = merge_plan(target=target, source=source, choices=choices, count_moves=False)
         if plan.problems:
             raise MergeRefused(" ".join(plan.problems))
         now = timezone.now()
