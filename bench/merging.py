@@ -40,8 +40,8 @@ def _contact_with_messages(channel: Channel, messages: int, tag: str) -> Contact
         )
         identity = cursor.fetchone()[0]
         cursor.execute(
-            "INSERT INTO conversations_message (conversation_id, identity_id, channel_id, direction, body, attachments, "
-            "platform_message_id, status, error, created_at) SELECT %s, %s, %s, 'in', 'm', '[]', "
+            "INSERT INTO conversations_message (conversation_id, identity_id, channel_id, direction, body, "
+            "attachments, platform_message_id, status, error, created_at) SELECT %s, %s, %s, 'in', 'm', '[]', "
             "'bench-merge-' || %s || '-' || g, 'received', '', now() FROM generate_series(1, %s) g",
             [conversation.pk, identity, channel.pk, f"{tag}-{contact.pk}", messages],
         )
