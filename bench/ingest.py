@@ -164,7 +164,8 @@ FLOOR_SQL = {
     "identity": "SELECT id, contact_id FROM channels_channelidentity WHERE channel_id = %s AND external_id = %s",
     "contact": "INSERT INTO contacts_contact (name, properties, absorbed_count, created_at, updated_at) "
     "VALUES (%s, '{}', 0, now(), now()) RETURNING id",
-    "new_identity": "INSERT INTO channels_channelidentity (channel_id, external_id, contact_id, profile_id, display_name, "
+    "new_identity": "INSERT INTO channels_channelidentity (channel_id, external_id, contact_id, profile_id, "
+    "display_name, "
     "username, created_at) VALUES (%s, %s, %s, %s, %s, '', now()) RETURNING id",
     "key": "INSERT INTO contacts_contactkey (contact_id, profile_id, kind, raw, value, match_value, is_valid, source, "
     "created_at) VALUES (%s, %s, 'phone', %s, %s, %s, true, 'channel', now())",
