@@ -36,6 +36,21 @@ def wa_message(kind, content, *, sender="6281234567890", mid=None, **extra):
     }
 
 
+def sent_reply(client, whatsapp, platform_message_id: str, status: str) -> Message:
+    """A contact writes, and we answered with a message the platform knows by this id."""
+    post_webhook(client, whatsapp, wa_text("6281234567890", "hi"))
+    inbound = Message.objects.get()
+    return Message.objects.create(
+        conversation=inbound.conversation,
+        identity=inbound.identity,
+        channel=whatsapp,
+        direction=Direction.OUTBOUND,
+        body="hello",
+        status=status,
+        platform_message_id=platform_message_id,
+    )
+
+
 class TestWhatsApp:
     def test_sample_payload_creates_contact_identity_conversation_and_message(self, client, whatsapp):
         payload = json.loads((PAYLOADS / "whatsapp_text.json").read_text())
@@ -154,17 +169,7 @@ class TestWhatsApp:
         assert Message.objects.count() == 3
 
     def test_status_callbacks_update_outbound_messages_and_create_no_contact(self, client, whatsapp):
-        post_webhook(client, whatsapp, wa_text("6281234567890", "hi"))
-        inbound = Message.objects.get()
-        outbound = Message.objects.create(
-            conversation=inbound.conversation,
-            identity=inbound.identity,
-            channel=whatsapp,
-            direction=Direction.OUTBOUND,
-            body="hello",
-            status=DeliveryStatus.SENT,
-            platform_message_id="wamid.out",
-        )
+        outbound = sent_reply(client, whatsapp, "wamid.out", DeliveryStatus.SENT)
         status = {"id": "wamid.out", "status": "delivered", "timestamp": "1749416400", "recipient_id": "6289999999999"}
         assert post_webhook(client, whatsapp, wa_delivery(statuses=[status])).status_code == 200
         outbound.refresh_from_db()
@@ -172,17 +177,7 @@ class TestWhatsApp:
         assert Contact.objects.count() == 1
 
     def test_failed_status_shows_the_platform_error(self, client, whatsapp):
-        post_webhook(client, whatsapp, wa_text("6281234567890", "hi"))
-        inbound = Message.objects.get()
-        outbound = Message.objects.create(
-            conversation=inbound.conversation,
-            identity=inbound.identity,
-            channel=whatsapp,
-            direction=Direction.OUTBOUND,
-            body="hello",
-            status=DeliveryStatus.SENT,
-            platform_message_id="wamid.f",
-        )
+        outbound = sent_reply(client, whatsapp, "wamid.f", DeliveryStatus.SENT)
         status = {
             "id": "wamid.f",
             "status": "failed",
@@ -196,17 +191,7 @@ class TestWhatsApp:
         assert "131047" in outbound.error
 
     def test_status_never_goes_backwards(self, client, whatsapp):
-        post_webhook(client, whatsapp, wa_text("6281234567890", "hi"))
-        inbound = Message.objects.get()
-        outbound = Message.objects.create(
-            conversation=inbound.conversation,
-            identity=inbound.identity,
-            channel=whatsapp,
-            direction=Direction.OUTBOUND,
-            body="x",
-            status=DeliveryStatus.READ,
-            platform_message_id="wamid.r",
-        )
+        outbound = sent_reply(client, whatsapp, "wamid.r", DeliveryStatus.READ)
         post_webhook(
             client,
             whatsapp,
