@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 from config import permissions
 from config.charts import bar_chart
 from config.selectors import daily_series, workload
+from merging.models import BackfillRun
 from merging.selectors import dashboard_suggestions, open_suggestion_count
 
 
@@ -30,6 +31,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "workload": workload(request.user),
         "conversations_chart": bar_chart(series["conversations"], label=_("Conversations opened per day")),
         "merges_chart": bar_chart(series["merges"], label=_("Merges per day")),
+        "backfill": BackfillRun.objects.order_by("-created_at").first(),
     }
     if request.htmx and request.htmx.target == "dashboard-suggestions":
         return render(request, "workspace/dashboard.html#dashboard-suggestions", context)

@@ -19,6 +19,7 @@ from contacts.services import contact_profile_update, contact_set_main_identity
 from conversations.selectors import composer_identities
 from merging.selectors import merge_history, open_suggestions_for
 from merging.services import MergeRefused, contact_unmerge
+from merging.views import render_dialog
 
 PAGE = 25
 
@@ -129,4 +130,5 @@ def unmerge(request: HttpRequest, contact_id: int) -> HttpResponse:
             else:
                 destination = reverse("contacts:list")
                 return HttpResponseClientRedirect(destination) if request.htmx else redirect(destination)
-    return render(request, "contacts/unmerge_dialog.html", {"contact": contact, "profiles": profiles, "error": error})
+    context = {"contact": contact, "profiles": profiles, "error": error}
+    return render_dialog(request, "contacts/unmerge_dialog.html", context)

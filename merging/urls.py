@@ -6,5 +6,6 @@ app_name = "merging"
 urlpatterns = [
     path("", views.dialog, name="dialog"),
     path("search/", views.search, name="search"),
+    path("backfill/", views.backfill, name="backfill"),
     path("suggestions/<int:suggestion_id>/dismiss/", views.dismiss, name="dismiss"),
 ]

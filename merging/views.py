@@ -60,7 +60,7 @@ def _dialog(request: HttpRequest, target, source, suggestion, choices=None, erro
         "source_recent": _recent(source),
         "next": request.GET.get("next") or request.POST.get("next") or request.headers.get("HX-Current-URL", ""),
     }
-    return render(request, "merging/merge_dialog.html", context)
+    return render_dialog(request, "merging/merge_dialog.html", context)
 
 
 @login_required
@@ -75,7 +75,7 @@ def dialog(request: HttpRequest) -> HttpResponse:
     try:
         target, source = _pair(request, data, suggestion)
     except MergeRefused as exc:
-        return render(request, "merging/merge_dialog.html", {"error": str(exc)})
+        return render_dialog(request, "merging/merge_dialog.html", {"error": str(exc)})
     if request.method == "GET":
         return _dialog(request, target, source, suggestion)
     if suggestion is not None and suggestion.status != SuggestionStatus.OPEN:
@@ -89,6 +89,23 @@ def dialog(request: HttpRequest) -> HttpResponse:
     if request.htmx:
         return HttpResponseClientRedirect(destination)
     return redirect(destination)
+
+
+def render_dialog(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+    """A dialog's fragment for htmx; without JavaScript, the same dialog as a full page."""
+    if request.htmx:
+        return render(request, template, context)
+    return render(request, "_dialog_page.html", {**context, "dialog_template": template})
+
+
+@login_required
+@require_POST
+def backfill(request: HttpRequest) -> HttpResponse:
+    """Queue a full duplicate scan for the worker; its progress shows on the dashboard."""
+    from merging.tasks import backfill_request
+
+    backfill_request(actor=request.user)
+    return redirect("dashboard")
 
 
 def _safe_next(request: HttpRequest, url: str) -> str:

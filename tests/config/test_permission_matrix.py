@@ -162,6 +162,13 @@ MATRIX = [
         None,
         [LOGIN, REDIRECT, MISSING, REDIRECT, REDIRECT, REDIRECT],
     ),
+    (
+        "merging:backfill",
+        "post",
+        lambda w: reverse("merging:backfill"),
+        None,
+        [LOGIN, FORBIDDEN, FORBIDDEN, REDIRECT, REDIRECT, REDIRECT],
+    ),
     ("workflows:list", "get", lambda w: reverse("workflows:list"), None, [LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, OK]),
     ("workflows:new", "get", lambda w: reverse("workflows:new"), None, [LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, OK]),
     (

@@ -113,3 +113,19 @@ def test_agent_gets_no_dashboard(client, agent):
     client.force_login(agent)
     assert client.get(reverse("dashboard")).status_code == 403
     assert client.get(reverse("home")).url == reverse("conversations:inbox")
+
+
+def test_without_javascript_the_dialog_is_a_full_page(client, manager, pair):
+    a, b, _ = pair
+    client.force_login(manager)
+    body = client.get(reverse("merging:dialog"), {"target": a.pk, "source": b.pk}).content.decode()
+    assert "<html" in body and "Merge contact" in body
+
+
+def test_manager_starts_a_duplicate_scan_and_sees_its_progress(client, manager):
+    from merging.models import BackfillRun
+
+    client.force_login(manager)
+    assert client.post(reverse("merging:backfill")).url == reverse("dashboard")
+    assert BackfillRun.objects.get().status == "queued"
+    assert "Last scan: Queued, 0%" in client.get(reverse("dashboard")).content.decode()
