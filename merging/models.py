@@ -108,4 +108,6 @@ class BackfillRun(models.Model):
 
     @property
     def percent(self) -> int:
-        return 100 if not self.total else min(100, self.processed * 100 // self.total)
+        if not self.total:
+            return 100 if self.status == self.Status.DONE else 0
+        return min(100, self.processed * 100 // self.total)
