@@ -21,13 +21,14 @@ def _manager() -> User:
 
 def page_urls() -> dict[str, str]:
     conversation = Conversation.objects.filter(status="open").order_by("-id").first()
-    contact = Contact.objects.filter(root__isnull=True).order_by("id").first()
+    contact = Contact.objects.filter(root__isnull=True, keys__kind="email").order_by("id")[5]
+    email = contact.keys.get(kind="email").value
     return {
         "inbox list": "/inbox/",
         "conversation timeline": f"/inbox/c/{conversation.pk}/",
         "contact search: phone prefix": "/contacts/?q=0812-0000-01",
-        "contact search: e-mail": "/contacts/?q=user12345@example.com",
-        "contact search: name prefix": "/contacts/?q=Customer 4242",
+        "contact search: e-mail": f"/contacts/?q={email}",
+        "contact search: name prefix": "/contacts/?q=Customer 42",
         "contacts list": "/contacts/",
         "contact detail": f"/contacts/{contact.pk}/",
         "dashboard": "/dashboard/",

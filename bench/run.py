@@ -70,11 +70,12 @@ def main() -> None:
     small = build("mergeinbox_bench_1k", *SMALL)
     large = build("mergeinbox_bench_1m", *LARGE)
     results = {"pages": {}, "merge": {}}
+    results["detection"] = in_django(large, "bench.merging.measure_detection")
+    in_django(small, "bench.merging.measure_detection")  # both sizes then have suggestions, like a real workspace
     for label, url in (("1k", small), ("large", large)):
         results["pages"][label] = in_django(url, "bench.pages.measure_pages")
     for messages in (100, 100_000):
         results["merge"][messages] = in_django(large, "bench.merging.measure_merge", messages)
-    results["detection"] = in_django(large, "bench.merging.measure_detection")
 
     from bench.ingest import measure_floor, measure_ingest
 

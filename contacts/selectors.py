@@ -87,3 +87,32 @@ def contact_keys(contact: Contact) -> dict[str, list[ContactKey]]:
     for kind in keys:
         keys[kind].sort(key=lambda k: k.pk not in primary)
     return keys
+
+
+PAGE = 25
+
+
+def contacts_page(user, query: str, *, region: str, after: int | None) -> tuple[list[Contact], int | None]:
+    """One page of the contacts list (newest first), keyset-paginated after a contact id.
+
+    Without a query: one indexed range scan. With one: the search yields at most a few hundred
+    ids, which are ordered here, so the database never walks the whole table to find them.
+    """
+    if not query:
+        contacts = visible_contacts(user).order_by("-created_at", "-id")
+        if after is not None:
+            anchor = Contact.objects.filter(pk=after).values("created_at").first()
+            if anchor:
+                contacts = contacts.filter(created_at__lte=anchor["created_at"]).exclude(
+                    created_at=anchor["created_at"], pk__gte=after
+                )
+        page = list(with_list_details(contacts)[: PAGE + 1])
+    else:
+        found = sorted(contact_search(user, query, region=region).values_list("created_at", "pk"), reverse=True)
+        ids = [pk for _, pk in found]
+        if after in ids:
+            ids = ids[ids.index(after) + 1 :]
+        ids = ids[: PAGE + 1]
+        by_id = {c.pk: c for c in with_list_details(Contact.objects.filter(pk__in=ids))}
+        page = [by_id[pk] for pk in ids if pk in by_id]
+    return page[:PAGE], (page[PAGE - 1].pk if len(page) > PAGE else None)

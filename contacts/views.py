@@ -12,16 +12,13 @@ from django_htmx.http import HttpResponseClientRedirect
 from config import permissions
 from config.models import Workspace
 from contacts.forms import ProfileForm
-from contacts.models import Contact
 from contacts.permissions import access_contact
-from contacts.selectors import contact_keys, contact_profiles, contact_search, with_list_details
+from contacts.selectors import contact_keys, contact_profiles, contacts_page
 from contacts.services import contact_profile_update, contact_set_main_identity
 from conversations.selectors import composer_identities
 from merging.selectors import merge_history, open_suggestions_for
 from merging.services import MergeRefused, contact_unmerge
 from merging.views import render_dialog
-
-PAGE = 25
 
 
 def _require_module(request: HttpRequest) -> None:
@@ -35,22 +32,11 @@ def _require_module(request: HttpRequest) -> None:
 def contact_list(request: HttpRequest) -> HttpResponse:
     _require_module(request)
     query = request.GET.get("q", "").strip()[:100]
-    contacts = contact_search(request.user, query, region=Workspace.current().phone_region).order_by(
-        "-created_at", "-id"
-    )
     after = request.GET.get("after", "")
-    if after.isdigit():
-        anchor = Contact.objects.filter(pk=int(after)).values("created_at").first()
-        if anchor:
-            contacts = contacts.filter(created_at__lte=anchor["created_at"]).exclude(
-                created_at=anchor["created_at"], pk__gte=int(after)
-            )
-    page = list(with_list_details(contacts)[: PAGE + 1])
-    context = {
-        "contacts": page[:PAGE],
-        "next_after": page[PAGE - 1].pk if len(page) > PAGE else None,
-        "query": query,
-    }
+    contacts, next_after = contacts_page(
+        request.user, query, region=Workspace.current().phone_region, after=int(after) if after.isdigit() else None
+    )
+    context = {"contacts": contacts, "next_after": next_after, "query": query}
     if request.htmx and request.htmx.target == "contact-table":
         return render(request, "contacts/list.html#contact-table", context)
     return render(request, "contacts/list.html", context)

@@ -58,7 +58,8 @@ class Conversation(models.Model):
         ]
         indexes = [
             models.Index(fields=["contact", "opened_at"], name="conversation_contact_idx"),
-            models.Index(fields=["status", "-last_message_at"], name="conversation_inbox_idx"),
+            models.Index(fields=["status", "-last_message_at", "-id"], name="conversation_inbox_idx"),
+            models.Index(fields=["status"], condition=Q(unread_count__gt=0), name="conversation_unread_idx"),
             models.Index(fields=["assignee", "status"], name="conversation_assignee_idx"),
             models.Index(fields=["opened_at"], name="conversation_opened_idx"),
         ]

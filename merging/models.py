@@ -42,7 +42,7 @@ class MergeSuggestion(models.Model):
         indexes = [
             models.Index(fields=["contact_a", "status"], name="suggestion_a_idx"),
             models.Index(fields=["contact_b", "status"], name="suggestion_b_idx"),
-            models.Index(fields=["status", "-created_at"], name="suggestion_status_idx"),
+            models.Index(fields=["status", "-created_at", "-id"], name="suggestion_status_idx"),
         ]
 
     def __str__(self) -> str:

@@ -19,10 +19,7 @@ def _with_contacts(suggestions: QuerySet[MergeSuggestion]) -> QuerySet[MergeSugg
 
 def open_suggestions_for(user, contact: Contact) -> list[MergeSuggestion]:
     """Open suggestions of one contact whose other side the user may also see."""
-    visible = visible_contacts(user)
-    suggestions = MergeSuggestion.objects.filter(status=SuggestionStatus.OPEN).filter(
-        Q(contact_a=contact, contact_b__in=visible) | Q(contact_b=contact, contact_a__in=visible)
-    )
+    suggestions = _visible_suggestions(user).filter(Q(contact_a=contact) | Q(contact_b=contact))
     return list(_with_contacts(suggestions).order_by("-created_at"))
 
 
