@@ -79,6 +79,8 @@ def backfill_run(run: BackfillRun) -> BackfillRun:
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS backfill_shared")
         cursor.execute(SHARED_KEYS_SQL)
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE backfill_shared")  # a fresh temp table has no statistics
         cursor.execute("SELECT MIN(contact_id), MAX(contact_id) FROM backfill_shared")
         low, high = cursor.fetchone()
     try:
