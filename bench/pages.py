@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from config.models import Role, User
 from contacts.models import Contact
 from conversations.models import Conversation
+from merging.models import MergeSuggestion
 
 RUNS = 25
 
@@ -20,7 +21,17 @@ def _manager() -> User:
 
 
 def page_urls() -> dict[str, str]:
-    conversation = Conversation.objects.filter(status="open").order_by("-id").first()
+    # The same shape of conversation at every size: a generated contact with an open merge suggestion.
+    suggested = (
+        MergeSuggestion.objects.filter(status="open").order_by("id").values_list("contact_a_id", flat=True)[:200]
+    )
+    conversation = (
+        Conversation.objects.filter(
+            status="open", contact_id__in=list(suggested), contact__name__startswith="Customer "
+        )
+        .order_by("id")
+        .first()
+    )
     contact = Contact.objects.filter(root__isnull=True, keys__kind="email").order_by("id")[5]
     email = contact.keys.get(kind="email").value
     return {

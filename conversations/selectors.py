@@ -11,8 +11,8 @@ from contacts.models import Comment, Contact
 from contacts.selectors import visible_contacts
 from conversations.models import Conversation, ConversationStatus, Event, Message
 
-PAGE = 40
-TIMELINE_PAGE = 50
+PAGE = 30
+TIMELINE_PAGE = 30
 INBOX_FILTERS = ("mine", "unassigned", "teams", "all")
 
 
