@@ -38,7 +38,6 @@ def delivery_ingest(*, channel: Channel, delivery: ParsedDelivery) -> list[Messa
         stored = [inbound_message_ingest(channel=channel, inbound=m) for m in delivery.messages]
         for status in delivery.statuses:
             message_status_update(channel=channel, update=status)
-    _notify_after_commit([m for m in stored if m is not None])
     return stored
 
 
@@ -195,7 +194,6 @@ def message_send(*, actor, conversation: Conversation, identity: ChannelIdentity
         )
         Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at, unread_count=0)
         deliver_message.enqueue(message_id=message.pk)
-    _notify_after_commit([message])
     return message
 
 
@@ -221,7 +219,6 @@ def bot_message_send(*, conversation: Conversation, body: str) -> Message | None
         status=DeliveryStatus.PENDING,
     )
     deliver_message.enqueue(message_id=message.pk)
-    _notify_after_commit([message])
     return message
 
 
@@ -289,10 +286,3 @@ def conversation_assign(*, actor, conversation: Conversation, assignee, team=Non
             data={"assignee": assignee.get_username() if assignee else None, "team": team.name if team else None},
         )
     return conversation
-
-
-def _notify_after_commit(messages: list[Message]) -> None:
-    from conversations.live import notify
-
-    for message in messages:
-        transaction.on_commit(lambda m=message: notify("message", m.conversation_id))

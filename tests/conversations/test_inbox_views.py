@@ -155,15 +155,15 @@ def test_updates_says_204_when_nothing_is_new_and_triggers_a_refresh_when_someth
 
 
 def test_long_history_is_paged_and_earlier_messages_load_on_demand(client, agent, whatsapp, conversation):
-    for i in range(60):
+    for i in range(40):
         inbound(whatsapp, "6281234567890", f"message number {i}")
     client.force_login(agent)
     body = client.get(reverse("conversations:detail", args=[conversation.pk])).content.decode()
-    assert "message number 59" in body and "Halo, masih ada?" not in body
+    assert "message number 39" in body and "Halo, masih ada?" not in body
     start = body.index("?before=") + len("?before=")
     cursor = body[start : body.index('"', start)]
     older = client.get(reverse("conversations:older", args=[conversation.pk]) + "?before=" + cursor).content.decode()
-    assert "Halo, masih ada?" in older and "message number 59" not in older
+    assert "Halo, masih ada?" in older and "message number 39" not in older
 
 
 def test_inbox_query_count_does_not_grow_with_conversations(client, manager, whatsapp, django_assert_max_num_queries):
