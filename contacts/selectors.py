@@ -31,9 +31,10 @@ SEARCH_LIMIT = 500
 def contact_search(user, query: str, *, region: str) -> QuerySet[Contact]:
     """Search by name prefix, e-mail or phone typed in any format (normalised first).
 
-    Each kind of match is one indexed lookup (prefix indexes on names and key values, see
-    migration contacts 0002) that returns at most SEARCH_LIMIT ids; the page then filters on
-    those ids, so the cost does not grow with the number of contacts.
+    Each kind of match is one indexed lookup (prefix indexes on key values and names, a trigram
+    index for a word anywhere in the name: migrations contacts 0003 and 0004) that returns at
+    most SEARCH_LIMIT ids; the page then works on those ids, so the cost does not grow with the
+    number of contacts.
     """
     contacts = visible_contacts(user)
     query = query.strip()
@@ -51,10 +52,12 @@ def contact_search(user, query: str, *, region: str) -> QuerySet[Contact]:
         for prefix in phone_search_prefixes(query, region):
             key_filter |= Q(kind=KeyKind.PHONE, value__startswith=prefix)
     by_key = ContactKey.objects.filter(key_filter).values_list("contact_id", flat=True)[:SEARCH_LIMIT]
+    # Any part of the name (a last name too): a trigram index serves three letters or more.
+    name_match = {"upper_name__contains" if len(query) >= 3 else "upper_name__startswith": query.upper()}
     by_name = (
         Contact.objects.filter(root__isnull=True)
         .annotate(upper_name=Upper("name"))
-        .filter(upper_name__startswith=query.upper())
+        .filter(**name_match)
         .values_list("pk", flat=True)[:SEARCH_LIMIT]
     )
     return contacts.filter(pk__in={*by_key, *by_name})

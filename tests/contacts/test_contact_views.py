@@ -148,3 +148,9 @@ def test_agent_edits_the_profile_and_a_new_email_raises_a_suggestion(client, age
     from merging.models import MergeSuggestion
 
     assert MergeSuggestion.objects.filter(status="open").count() == 1
+
+
+def test_search_finds_a_last_name_too(client, manager, people):
+    client.force_login(manager)
+    body = client.get(reverse("contacts:list"), {"q": "mail"}).content.decode()
+    assert "Sheena Mail" in body and "Sheena WA" not in body
