@@ -66,3 +66,16 @@ def admin_user(db):
 def worker_env() -> dict:
     """Extra environment for the worker process (`tests.worker.run_worker`)."""
     return {}
+
+
+@pytest.fixture
+def platform(worker_env):
+    """A real HTTP server on loopback answering like WhatsApp, Telegram and Meta; the worker sends there."""
+    from tests.platform_server import start_platform_server
+
+    state, server = start_platform_server()
+    worker_env.update(
+        WHATSAPP_API_BASE=state.url + "/v21.0", TELEGRAM_API_BASE=state.url, META_GRAPH_API_BASE=state.url
+    )
+    yield state
+    server.shutdown()

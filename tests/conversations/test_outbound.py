@@ -8,21 +8,10 @@ from channels.models import ChannelIdentity, ChannelKind
 from conversations.models import Conversation, DeliveryStatus, Message
 from conversations.services import SendRefused, message_retry, message_send
 from tests.factories import email_raw, make_channel, post_webhook, tg_text, wa_text
-from tests.platform_server import start_platform_server
 from tests.worker import run_worker
 
 # The worker is a separate process, so it must see committed rows.
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def platform(worker_env):
-    state, server = start_platform_server()
-    worker_env.update(
-        WHATSAPP_API_BASE=state.url + "/v21.0", TELEGRAM_API_BASE=state.url, META_GRAPH_API_BASE=state.url
-    )
-    yield state
-    server.shutdown()
 
 
 class SmtpSink:

@@ -8,20 +8,9 @@ from contacts.models import Contact
 from conversations.models import Conversation, Event, EventKind, Message, Workflow, WorkflowRun
 from merging.models import MergeSuggestion
 from tests.factories import UserFactory, make_team, post_webhook, wa_text
-from tests.platform_server import start_platform_server
 from tests.worker import run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def platform(worker_env):
-    state, server = start_platform_server()
-    worker_env.update(
-        WHATSAPP_API_BASE=state.url + "/v21.0", TELEGRAM_API_BASE=state.url, META_GRAPH_API_BASE=state.url
-    )
-    yield state
-    server.shutdown()
 
 
 @pytest.fixture

@@ -1,10 +1,8 @@
 """Real parallel connections on PostgreSQL: merges and unmerges over overlapping contacts."""
 
 import random
-import threading
 
 import pytest
-from django.db import connection
 
 from channels.models import ChannelIdentity
 from config.models import Role
@@ -13,31 +11,16 @@ from contacts.services import comment_add
 from conversations.models import Conversation, Message
 from merging.services import MergeRefused, contact_merge, contact_unmerge
 from tests.factories import UserFactory, contact_of, inbound
+from tests.parallel import in_parallel, needs_postgresql
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif("connection.vendor != 'postgresql'", reason="needs PostgreSQL row locks"),
+    needs_postgresql(),
 ]
 
 
 def run_threads(count: int, work) -> list[Exception]:
-    barrier, errors = threading.Barrier(count), []
-
-    def run(index):
-        try:
-            barrier.wait()
-            work(index)
-        except Exception as exc:  # noqa: BLE001 - collected for the assertion
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
+    return in_parallel(count, work)[1]
 
 
 def every_row_in_exactly_one_visible_contact():

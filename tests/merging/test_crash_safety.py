@@ -7,18 +7,18 @@ import sys
 import textwrap
 
 import pytest
-from django.db import connection  # noqa: F401 - read by the skipif condition
 
 from contacts.models import Contact
 from merging.models import MergeRecord
 from merging.services import contact_merge
 from tests.factories import UserFactory, contact_of, inbound
 from tests.merging.test_merge_unmerge_property import state_of
+from tests.parallel import needs_postgresql
 from tests.worker import ROOT, database_url
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif("connection.vendor != 'postgresql'", reason="needs a server that outlives the process"),
+    needs_postgresql(),
 ]
 
 MERGE_THEN_HANG = textwrap.dedent(
