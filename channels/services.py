@@ -96,3 +96,28 @@ def identity_add_keys_from(*, identity: ChannelIdentity, message: InboundMessage
             raw=message.email,
             source=KeySource.CHANNEL if identity.channel.kind == ChannelKind.EMAIL else KeySource.PRECHAT,
         )
+
+
+def channel_access_set(*, actor, channel: Channel, agents, teams) -> None:
+    """Managers decide which agents and teams work a channel (guardian object permissions)."""
+    from django.contrib.auth.models import Group
+    from guardian.shortcuts import assign_perm, get_groups_with_perms, get_users_with_perms, remove_perm
+
+    from config import permissions
+    from config.models import User
+
+    permissions.require(permissions.is_manager(actor), "Only managers and owners grant channel access.")
+    wanted_users, wanted_groups = set(agents), {team.group for team in teams}
+    with transaction.atomic():
+        current_users = set(
+            get_users_with_perms(channel, only_with_perms_in=["access_channel"], with_group_users=False)
+        )
+        current_groups = set(get_groups_with_perms(channel))
+        for user in current_users - wanted_users:
+            remove_perm("channels.access_channel", user, channel)
+        for user in wanted_users - current_users:
+            assign_perm("channels.access_channel", User.objects.get(pk=user.pk), channel)
+        for group in current_groups - wanted_groups:
+            remove_perm("channels.access_channel", group, channel)
+        for group in wanted_groups - current_groups:
+            assign_perm("channels.access_channel", Group.objects.get(pk=group.pk), channel)

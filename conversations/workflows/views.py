@@ -78,7 +78,7 @@ def workflow_list(request: HttpRequest) -> HttpResponse:
 def workflow_edit(request: HttpRequest, workflow_id: int | None = None) -> HttpResponse:
     _require(request)
     workflow = get_object_or_404(Workflow, pk=workflow_id) if workflow_id else None
-    form = WorkflowForm(request.POST or None, instance=workflow)
+    form = WorkflowForm(request.POST if request.method == "POST" else None, instance=workflow)
     if request.method == "POST" and form.is_valid():
         workflow = form.save()
         flash.success(request, _("Workflow saved."))

@@ -66,7 +66,7 @@ def _unmerge(actor, root_id: int, profile_id: int) -> MergeRecord:
             _repair_references(contact, merge_record)
             contact.save()
         if merge_record is not None:
-            record.closed_conversation = _reopen_closed_by_merge(actor, merge_record)
+            record.closed_conversation = _reopen_closed_by_merge(actor, merge_record, locked={root_id, profile_id})
         record.save()
         if merge_record is not None:
             merge_record.undone_by = record
@@ -133,12 +133,19 @@ def _repair_references(contact: Contact, merge_record: MergeRecord | None) -> No
             contact.main_identity_id = identities.order_by("id").values_list("pk", flat=True).first()
 
 
-def _reopen_closed_by_merge(actor, merge_record: MergeRecord) -> Conversation | None:
-    """The conversation the merge closed reopens, if nothing happened to it since."""
+def _reopen_closed_by_merge(actor, merge_record: MergeRecord, *, locked: set[int]) -> Conversation | None:
+    """The conversation the merge closed reopens, if nothing happened to it since.
+
+    Only when it belongs to one of the two contacts this unmerge holds locked: a conversation
+    that later merges carried to a third contact stays closed (reopening it there could race
+    with another change to that contact).
+    """
     closed = merge_record.closed_conversation
     if closed is None:
         return None
     closed = Conversation.objects.select_for_update().get(pk=closed.pk)
+    if closed.contact_id not in locked:
+        return None
     still_as_merge_left_it = closed.status == ConversationStatus.CLOSED and closed.closed_at == merge_record.created_at
     others_open = Conversation.objects.filter(contact_id=closed.contact_id, status=ConversationStatus.OPEN).exists()
     if not still_as_merge_left_it or others_open:

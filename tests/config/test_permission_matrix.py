@@ -169,6 +169,27 @@ MATRIX = [
         None,
         [LOGIN, FORBIDDEN, FORBIDDEN, REDIRECT, REDIRECT, REDIRECT],
     ),
+    (
+        "channels:access_list",
+        "get",
+        lambda w: reverse("channels:access_list"),
+        None,
+        [LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, OK],
+    ),
+    (
+        "channels:access",
+        "get",
+        lambda w: reverse("channels:access", args=[w["identity"].channel_id]),
+        None,
+        [LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, OK],
+    ),
+    (
+        "channels:access",
+        "post",
+        lambda w: reverse("channels:access", args=[w["identity"].channel_id]),
+        lambda w: {"agents": [], "teams": []},
+        [LOGIN, FORBIDDEN, FORBIDDEN, REDIRECT, REDIRECT, REDIRECT],
+    ),
     ("workflows:list", "get", lambda w: reverse("workflows:list"), None, [LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, OK]),
     ("workflows:new", "get", lambda w: reverse("workflows:new"), None, [LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, OK]),
     (
@@ -207,6 +228,7 @@ PUBLIC = {
     "set_language",
 }
 TAKES_GET_AND_POST = {
+    "channels:access",
     "logout",
     "login",
     "merging:dialog",

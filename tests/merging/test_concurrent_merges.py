@@ -1,5 +1,6 @@
 """Real parallel connections on PostgreSQL: merges and unmerges over overlapping contacts."""
 
+import os
 import random
 
 import pytest
@@ -70,7 +71,7 @@ def test_many_concurrent_merges_and_unmerges_conserve_every_record(whatsapp):
 
     def churn(index):
         rng = random.Random(index)
-        for _ in range(15):
+        for _ in range(int(os.environ.get("CHURN_OPS", "15"))):
             roots = list(Contact.objects.filter(pk__in=contacts, root__isnull=True).values_list("pk", flat=True))
             merged = list(Contact.objects.filter(root__isnull=False).values_list("pk", "root_id"))
             try:

@@ -1,0 +1,72 @@
+"""Channel access (managers and owners): which agents and teams may work each channel."""
+
+from django import forms
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+from guardian.shortcuts import get_groups_with_perms, get_users_with_perms
+
+from channels.models import Channel
+from channels.services import channel_access_set
+from config import permissions
+from config.models import Role, Team, User
+
+
+class AccessForm(forms.Form):
+    agents = forms.ModelMultipleChoiceField(
+        queryset=User.objects.filter(role=Role.AGENT, is_active=True).order_by("username"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=gettext_lazy("Agents"),
+    )
+    teams = forms.ModelMultipleChoiceField(
+        queryset=Team.objects.order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=gettext_lazy("Teams"),
+    )
+
+
+def _require(request):
+    permissions.require(permissions.is_manager(request.user), _("Channel access is managed by managers and owners."))
+
+
+@login_required
+@require_GET
+def channel_list(request: HttpRequest) -> HttpResponse:
+    _require(request)
+    rows = []
+    for channel in Channel.objects.order_by("kind", "name"):
+        users = get_users_with_perms(channel, only_with_perms_in=["access_channel"], with_group_users=False)
+        rows.append(
+            {
+                "channel": channel,
+                "agents": sorted(u.username for u in users),
+                "teams": sorted(g.team.name for g in get_groups_with_perms(channel) if hasattr(g, "team")),
+            }
+        )
+    return render(request, "channels/access_list.html", {"rows": rows})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def channel_access(request: HttpRequest, channel_id: int) -> HttpResponse:
+    _require(request)
+    channel = get_object_or_404(Channel, pk=channel_id)
+    current_users = get_users_with_perms(channel, only_with_perms_in=["access_channel"], with_group_users=False)
+    current_teams = Team.objects.filter(group__in=get_groups_with_perms(channel))
+    form = AccessForm(
+        request.POST if request.method == "POST" else None,
+        initial={"agents": list(current_users), "teams": list(current_teams)},
+    )
+    if request.method == "POST" and form.is_valid():
+        channel_access_set(
+            actor=request.user, channel=channel, agents=form.cleaned_data["agents"], teams=form.cleaned_data["teams"]
+        )
+        flash.success(request, _("Access to %(channel)s saved.") % {"channel": channel.name})
+        return redirect("channels:access_list")
+    return render(request, "channels/access_form.html", {"channel": channel, "form": form})
