@@ -19,7 +19,7 @@ install: uv
 
 demo: install
 	DEBUG=True $(RUN) python manage.py migrate --no-input -v 0
-	DEBUG=True $(RUN) python manage.py demo
+	DEBUG=True $(RUN) python manage.py demo --url http://127.0.0.1:$(PORT)/
 	@echo "Starting the worker and the web server on http://127.0.0.1:$(PORT)/ (Ctrl-C stops both)"
 	DEBUG=True $(RUN) python manage.py db_worker --no-reload & worker=$$!; \
 	trap "kill $$worker" EXIT; \

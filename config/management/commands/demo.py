@@ -81,14 +81,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--people", type=int, default=150, help="How many people (before duplicates)")
         parser.add_argument("--seed", type=int, default=7)
+        parser.add_argument("--url", default="http://127.0.0.1:8000/", help="Where the app will be served")
 
-    def handle(self, *args, people, seed, **options):
+    def handle(self, *args, people, seed, url, **options):
         if Contact.objects.exists():
             self.stdout.write("Demo data already present.")
         else:
             with transaction.atomic():
                 self._build(random.Random(seed), people)
-        self._print_logins()
+        self._print_logins(url)
 
     def _build(self, rng: random.Random, people: int) -> None:
         Workspace.objects.update_or_create(id=1, defaults={"name": "Toko Sheena", "default_phone_region": "ID"})
@@ -199,8 +200,8 @@ class Command(BaseCommand):
         )
         return inbound_message_ingest(channel=channel, inbound=inbound)
 
-    def _print_logins(self) -> None:
-        self.stdout.write(f"\nLog in at http://127.0.0.1:8000/ with one of these (password for all: {PASSWORD}):")
+    def _print_logins(self, url: str) -> None:
+        self.stdout.write(f"\nLog in at {url} with one of these (password for all: {PASSWORD}):")
         for username, role, full_name in USERS:
             self.stdout.write(f"  {username:<8} {role.label:<8} {full_name}")
         self.stdout.write(f"  {'admin':<8} {'Admin':<8} Django admin at /admin/")
