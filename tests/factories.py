@@ -164,3 +164,17 @@ def contact_of(message):
     from contacts.models import Contact
 
     return Contact.objects.get(pk=message.conversation.contact_id)
+
+
+def meta_delivery(*events, object_type: str = "page") -> dict:
+    """A Messenger (object "page") or Instagram delivery with these `messaging` events."""
+    return {"object": object_type, "entry": [{"id": "1", "time": 1, "messaging": list(events)}]}
+
+
+def meta_message(sender: str, text: str, mid: str, **extra) -> dict:
+    return {
+        "sender": {"id": sender},
+        "recipient": {"id": "1"},
+        "timestamp": 1749416600001,
+        "message": {"mid": mid, "text": text, **extra},
+    }

@@ -6,7 +6,7 @@ import pytest
 from channels.models import ChannelIdentity, ChannelKind
 from contacts.models import Contact, ContactKey
 from conversations.models import Conversation, DeliveryStatus, Direction, Event, EventKind, Message
-from tests.factories import make_channel, post_webhook, tg_text, wa_text
+from tests.factories import make_channel, meta_delivery, meta_message, post_webhook, tg_text, wa_text
 
 PAYLOADS = Path(__file__).resolve().parents[1] / "payloads"
 
@@ -377,23 +377,14 @@ class TestMessengerAndInstagram:
 
     def test_postback_is_stored_as_the_button_title(self, client):
         channel = make_channel(ChannelKind.MESSENGER)
-        payload = {
-            "object": "page",
-            "entry": [
-                {
-                    "id": "1",
-                    "time": 1,
-                    "messaging": [
-                        {
-                            "sender": {"id": "99"},
-                            "recipient": {"id": "1"},
-                            "timestamp": 1749416600001,
-                            "postback": {"title": "Get Started", "payload": "GET_STARTED", "mid": "m_pb"},
-                        }
-                    ],
-                }
-            ],
-        }
+        payload = meta_delivery(
+            {
+                "sender": {"id": "99"},
+                "recipient": {"id": "1"},
+                "timestamp": 1749416600001,
+                "postback": {"title": "Get Started", "payload": "GET_STARTED", "mid": "m_pb"},
+            }
+        )
         post_webhook(client, channel, payload)
         message = Message.objects.get()
         assert message.body == "Get Started"
@@ -401,30 +392,16 @@ class TestMessengerAndInstagram:
 
     def test_echoes_and_read_receipts_create_no_contact(self, client):
         channel = make_channel(ChannelKind.MESSENGER)
-        payload = {
-            "object": "page",
-            "entry": [
-                {
-                    "id": "1",
-                    "time": 1,
-                    "messaging": [
-                        {
-                            "sender": {"id": "1"},
-                            "recipient": {"id": "99"},
-                            "timestamp": 1,
-                            "message": {"mid": "m_echo", "text": "from page", "is_echo": True},
-                        },
-                        {"sender": {"id": "99"}, "recipient": {"id": "1"}, "timestamp": 2, "read": {"watermark": 1}},
-                        {
-                            "sender": {"id": "99"},
-                            "recipient": {"id": "1"},
-                            "timestamp": 3,
-                            "delivery": {"mids": ["m_unknown"], "watermark": 1},
-                        },
-                    ],
-                }
-            ],
-        }
+        payload = meta_delivery(
+            meta_message("1", "from page", "m_echo", is_echo=True),
+            {"sender": {"id": "99"}, "recipient": {"id": "1"}, "timestamp": 2, "read": {"watermark": 1}},
+            {
+                "sender": {"id": "99"},
+                "recipient": {"id": "1"},
+                "timestamp": 3,
+                "delivery": {"mids": ["m_unknown"], "watermark": 1},
+            },
+        )
         response = post_webhook(client, channel, payload)
         assert response.status_code == 200
         assert Contact.objects.count() == 0 and Message.objects.count() == 0

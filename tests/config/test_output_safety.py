@@ -40,23 +40,7 @@ def deliver_everywhere(client, payload: str, index: int):
     ).encode()
     post_webhook(client, mail, raw)
     post_webhook(client, web, webchat_message(f"s{index}", payload, name=payload, email=f"x{index}@example.com"))
-    messenger = {
-        "object": "page",
-        "entry": [
-            {
-                "id": "1",
-                "time": 1,
-                "messaging": [
-                    {
-                        "sender": {"id": f"77{index}"},
-                        "recipient": {"id": "1"},
-                        "timestamp": 1749416600001,
-                        "message": {"mid": f"m_xss{index}", "text": payload},
-                    }
-                ],
-            }
-        ],
-    }
+    messenger = meta_delivery(meta_message(f"77{index}", payload, f"m_xss{index}"))
     post_webhook(client, fb, json.dumps(messenger))
 
 

@@ -7,7 +7,7 @@ from aiosmtpd.controller import Controller
 from channels.models import ChannelIdentity, ChannelKind
 from conversations.models import Conversation, DeliveryStatus, Message
 from conversations.services import SendRefused, message_retry, message_send
-from tests.factories import email_raw, make_channel, post_webhook, tg_text, wa_text
+from tests.factories import email_raw, make_channel, meta_delivery, meta_message, post_webhook, tg_text, wa_text
 from tests.worker import run_worker
 
 # The worker is a separate process, so it must see committed rows.
@@ -78,23 +78,7 @@ def test_messenger_reply_uses_the_send_api(client, agent, platform, worker_env):
     from guardian.shortcuts import assign_perm
 
     assign_perm("channels.access_channel", agent, channel)
-    payload = {
-        "object": "page",
-        "entry": [
-            {
-                "id": "1",
-                "time": 1,
-                "messaging": [
-                    {
-                        "sender": {"id": "6543"},
-                        "recipient": {"id": "1"},
-                        "timestamp": 1749416600001,
-                        "message": {"mid": "m1", "text": "hi"},
-                    }
-                ],
-            }
-        ],
-    }
+    payload = meta_delivery(meta_message("6543", "hi", "m1"))
     post_webhook(client, channel, payload)
     Message.objects.update(created_at="2099-01-01T00:00:00Z")
     ChannelIdentity.objects.update(last_inbound_at="2099-01-01T00:00:00Z")
