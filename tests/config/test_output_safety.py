@@ -10,7 +10,7 @@ from channels.models import ChannelKind
 from contacts.models import Contact
 from merging.models import MergeSuggestion
 from merging.services import contact_merge
-from tests.factories import make_channel, post_webhook, tg_text, wa_text, webchat_message
+from tests.factories import make_channel, meta_delivery, meta_message, post_webhook, tg_text, wa_text, webchat_message
 
 XSS = [
     "<script>alert(1)</script>",
