@@ -1,12 +1,13 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from config import permissions
 from config.charts import bar_chart
+from config.htmx import render_page_or_region
 from config.selectors import daily_series, workload
 from merging.models import BackfillRun
 from merging.selectors import dashboard_suggestions, open_suggestion_count
@@ -33,9 +34,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "merges_chart": bar_chart(series["merges"], label=_("Merges per day")),
         "backfill": BackfillRun.objects.order_by("-created_at").first(),
     }
-    if request.htmx and request.htmx.target == "dashboard-suggestions":
-        return render(request, "workspace/dashboard.html#dashboard-suggestions", context)
-    return render(request, "workspace/dashboard.html", context)
+    return render_page_or_region(request, "workspace/dashboard.html", "dashboard-suggestions", context)
 
 
 @login_required

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from config import permissions
+from config.htmx import render_dialog, render_page_or_region
 from config.models import Workspace
 from contacts.forms import ProfileForm
 from contacts.permissions import access_contact
@@ -18,7 +19,6 @@ from contacts.services import contact_profile_update, contact_set_main_identity
 from conversations.selectors import composer_identities
 from merging.selectors import merge_history, open_suggestions_for
 from merging.services import MergeRefused, contact_unmerge
-from merging.views import render_dialog
 
 
 def _require_module(request: HttpRequest) -> None:
@@ -37,9 +37,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
         request.user, query, region=Workspace.current().phone_region, after=int(after) if after.isdigit() else None
     )
     context = {"contacts": contacts, "next_after": next_after, "query": query}
-    if request.htmx and request.htmx.target == "contact-table":
-        return render(request, "contacts/list.html#contact-table", context)
-    return render(request, "contacts/list.html", context)
+    return render_page_or_region(request, "contacts/list.html", "contact-table", context)
 
 
 @login_required

@@ -236,6 +236,13 @@ def message_retry(*, actor, message: Message) -> Message:
     return message
 
 
+def conversation_mark_read(*, conversation: Conversation) -> None:
+    """An agent opened the conversation: nothing in it is unread any more."""
+    if conversation.unread_count:
+        Conversation.objects.filter(pk=conversation.pk).update(unread_count=0)
+        conversation.unread_count = 0
+
+
 def conversation_close(*, actor, conversation: Conversation, reason: str = "") -> Conversation:
     with transaction.atomic():
         conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)

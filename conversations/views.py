@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from channels.selectors import channels_for
+from config.htmx import render_page_or_region
 from config.models import User
 from contacts.selectors import contact_keys, contact_profiles
 from contacts.services import comment_add
@@ -32,6 +33,7 @@ from conversations.services import (
     SendRefused,
     conversation_assign,
     conversation_close,
+    conversation_mark_read,
     conversation_reopen,
     message_retry,
     message_send,
@@ -89,18 +91,16 @@ def _conversation_context(request: HttpRequest, conversation: Conversation, send
 @login_required
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
-    context = _inbox_context(request, None)
-    if request.htmx and request.htmx.target == "conversation-list":
-        return render(request, "conversations/inbox.html#conversation-list", context)
-    return render(request, "conversations/inbox.html", context)
+    return render_page_or_region(
+        request, "conversations/inbox.html", "conversation-list", _inbox_context(request, None)
+    )
 
 
 @login_required
 @require_GET
 def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
-    if conversation.unread_count:
-        Conversation.objects.filter(pk=conversation.pk).update(unread_count=0)
+    conversation_mark_read(conversation=conversation)
     if request.htmx and request.htmx.target == "conversation-pane":
         return render(
             request, "conversations/inbox.html#conversation-pane", _conversation_context(request, conversation)

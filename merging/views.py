@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from config import permissions
+from config.htmx import render_dialog
 from config.models import Workspace
 from contacts.models import Contact
 from contacts.permissions import access_contact
@@ -89,13 +90,6 @@ def dialog(request: HttpRequest) -> HttpResponse:
     if request.htmx:
         return HttpResponseClientRedirect(destination)
     return redirect(destination)
-
-
-def render_dialog(request: HttpRequest, template: str, context: dict) -> HttpResponse:
-    """A dialog's fragment for htmx; without JavaScript, the same dialog as a full page."""
-    if request.htmx:
-        return render(request, template, context)
-    return render(request, "_dialog_page.html", {**context, "dialog_template": template})
 
 
 @login_required
