@@ -6,7 +6,7 @@ import time
 from django.db import connection
 
 from channels.models import Channel, ChannelKind
-from config.models import Role, User
+from config.workspace.models import Role, User
 from contacts.models import Contact, ContactKey, KeyKind, KeySource
 from contacts.services import contact_create, contact_key_add
 from conversations.models import Conversation, OpenedBy

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from config.models import Role, User
+from config.workspace.models import Role, User
 from contacts.models import Contact
 from conversations.models import Conversation
 from merging.models import MergeSuggestion

@@ -20,6 +20,9 @@ BASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5
 LARGE = (int(os.environ.get("BENCH_CONTACTS", 1_000_000)), int(os.environ.get("BENCH_MESSAGES", 10_000_000)))
 SMALL = (1_000, 10_000)
 REUSE = os.environ.get("BENCH_REUSE") == "1"  # keep an already generated database
+# BENCH_ONLY=inbound: only the inbound log rows, on a small database (replaces that section of the report).
+ONLY = os.environ.get("BENCH_ONLY", "")
+INBOUND_MARKERS = ("<!-- inbound log: bench/inbound.py -->", "<!-- end inbound log -->")
 
 
 def manage(database_url: str, *args: str) -> None:
@@ -65,7 +68,84 @@ def webhook_channel(database_url: str) -> tuple[str, str, int]:
     return tuple(in_django(database_url, "bench.setup.whatsapp_channel"))
 
 
+def measure_inbound(database_url: str) -> dict:
+    from bench import inbound
+    from bench.ingest import measure_floor
+
+    public_id, secret, channel_id = webhook_channel(database_url)
+    results = {
+        "acceptance": inbound.measure_acceptance(database_url, public_id, secret),
+        "acceptance_floor": inbound.measure_acceptance_floor(database_url, channel_id),
+        "processing_1": inbound.measure_processing(database_url, channel_id, workers=1),
+        "processing_2": inbound.measure_processing(database_url, channel_id, workers=2),
+        "six_row_floor": measure_floor(database_url, channel_id, seconds=10),
+    }
+    rate = max(10.0, round(results["processing_2"]["per_s"] * 0.5))
+    results["visible"] = inbound.measure_post_to_visible(database_url, public_id, secret, rate=rate)
+    return results
+
+
+def render_inbound(r: dict, database: str) -> str:
+    acc, acc_floor = r["acceptance"], r["acceptance_floor"]
+    p1, p2, six = r["processing_1"], r["processing_2"], r["six_row_floor"]["messages_per_s"]
+    visible = r["visible"]
+    acceptance_ok = acc["per_s"] >= max(2000, acc_floor["per_s"] / 2) and acc["p99_ms"] < 50 and not acc["errors"]
+    processing_ok = [p["per_s"] >= max(500, six / 3) and not p["failed"] for p in (p1, p2)]
+    return "\n".join(
+        [
+            INBOUND_MARKERS[0],
+            "## 1b. Inbound log: accept, then process",
+            "",
+            f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on the small database ({database}) with "
+            "`make bench BENCH_ONLY=inbound`, on the shared 2-core machine.",
+            "",
+            "| measure | value | floor (same run) | goal | |",
+            "|---|---|---|---|---|",
+            f"| acceptance: deliveries/s through gunicorn ({acc['workers']} workers) | {acc['per_s']:.0f} "
+            f"(p50 {acc['p50_ms']:.1f} / p99 {acc['p99_ms']:.1f} ms, {acc['errors']} errors) | "
+            f"{acc_floor['per_s']:.0f} bare psycopg inserts of the same bodies (p99 {acc_floor['p99_ms']:.1f} ms) | "
+            f"≥ ½ floor, ≥ 2,000/s, p99 < 50 ms | {verdict(acceptance_ok)} |",
+            f"| processing: messages/s, 1 inbound worker, half new senders | {p1['per_s']:.0f} "
+            f"({p1['count']:,} in {p1['seconds']:.1f} s, {p1['failed']} failed) | {six:.0f} six-row psycopg ingest | "
+            f"≥ 500/s sustained, ≥ ⅓ floor | {verdict(processing_ok[0])} |",
+            f"| processing: messages/s, 2 inbound workers | {p2['per_s']:.0f} "
+            f"({p2['count']:,} in {p2['seconds']:.1f} s, {p2['failed']} failed) | {six:.0f} | "
+            f"≥ 500/s sustained, ≥ ⅓ floor | {verdict(processing_ok[1])} |",
+            f"| POST to stored (visible at the inbox's next poll), {visible['offered_per_s']:.0f}/s offered, "
+            f"{visible['inbound_workers']} workers | p50 {visible['p50_ms']:.0f} / p99 {visible['p99_ms']:.0f} ms "
+            f"(max {visible['max_ms']:.0f}, {visible['count']:,} deliveries, {visible['errors']} errors) | | "
+            f"p99 < 2 s | {verdict(visible['p99_ms'] < 2000 and not visible['errors'])} |",
+            "",
+            "Load: 2 load processes × 8 threads with keep-alive on loopback, 10 s per acceptance run; every sender "
+            "writes twice. The inbox polls every 1.5 s, so what is stored appears at the next poll.",
+            INBOUND_MARKERS[1],
+        ]
+    )
+
+
+def write_inbound_section(section: str) -> None:
+    path = ROOT / "docs" / "benchmarks.md"
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    start, end = INBOUND_MARKERS
+    if start in text and end in text:
+        text = text[: text.index(start)] + section + text[text.index(end) + len(end) :]
+    else:
+        marker = "## 2. Detection"
+        text = text.replace(marker, section + "\n\n" + marker, 1) if marker in text else text + "\n" + section + "\n"
+    path.write_text(text)
+
+
+def main_inbound() -> None:
+    small = build("mergeinbox_bench_inbound", *SMALL)
+    section = render_inbound(measure_inbound(small), f"{SMALL[0]:,} contacts, {SMALL[1]:,} messages")
+    print(section)
+    write_inbound_section(section)
+
+
 def main() -> None:
+    if ONLY == "inbound":
+        main_inbound()
+        return
     started = datetime.now(UTC)
     small = build("mergeinbox_bench_1k", *SMALL)
     large = build("mergeinbox_bench_1m", *LARGE)
@@ -85,6 +165,7 @@ def main() -> None:
     report = render(results, started)
     print(report)
     (ROOT / "docs" / "benchmarks.md").write_text(report)
+    write_inbound_section(render_inbound(measure_inbound(small), f"{SMALL[0]:,} contacts, {SMALL[1]:,} messages"))
 
 
 def _merge_scales(small: dict, large: dict) -> bool:

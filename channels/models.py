@@ -1,35 +1,15 @@
 import secrets
 import uuid
-from datetime import timedelta
 
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
+from channels import platforms
 
-class ChannelKind(models.TextChoices):
-    WHATSAPP = "whatsapp", "WhatsApp"
-    TELEGRAM = "telegram", "Telegram"
-    MESSENGER = "messenger", "Messenger"
-    INSTAGRAM = "instagram", "Instagram"
-    EMAIL = "email", _("E-mail")
-    WEBCHAT = "webchat", _("Web chat")
-    LINE = "line", "LINE"
-    VIBER = "viber", "Viber"
-    WECHAT = "wechat", "WeChat"
-    SMS = "sms", "SMS"
-
-
-# Channels whose platform restricts free-form business messages to a window after the
-# contact's last message (None: no window).
-MESSAGING_WINDOWS = {
-    ChannelKind.WHATSAPP: timedelta(hours=24),
-    ChannelKind.MESSENGER: timedelta(hours=24),
-    ChannelKind.INSTAGRAM: timedelta(hours=24),
-    ChannelKind.WECHAT: timedelta(hours=48),
-}
+# One member per platform package in the registry (channels/platforms): adding a package adds a kind.
+ChannelKind = models.TextChoices("ChannelKind", [(kind.upper(), (kind, label)) for kind, label in platforms.choices()])
 
 
 def new_secret() -> str:
@@ -46,7 +26,7 @@ class Channel(models.Model):
     """
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    kind = models.CharField(max_length=16, choices=ChannelKind.choices)
+    kind = models.CharField(max_length=16, choices=platforms.choices)
     name = models.CharField(max_length=100)
     secret = models.CharField(max_length=200, default=new_secret)
     verify_token = models.CharField(max_length=200, blank=True)
@@ -66,8 +46,8 @@ class Channel(models.Model):
         return f"/webhooks/{self.public_id}/"
 
     @property
-    def messaging_window(self) -> timedelta | None:
-        return MESSAGING_WINDOWS.get(self.kind)
+    def platform(self) -> platforms.Platform:
+        return platforms.platform_for(self.kind)
 
 
 class ChannelUserObjectPermission(UserObjectPermissionBase):
@@ -91,6 +71,11 @@ class ChannelIdentity(models.Model):
     profile = models.ForeignKey("contacts.Contact", on_delete=models.PROTECT, related_name="own_identities")
     display_name = models.CharField(max_length=255, blank=True)
     username = models.CharField(max_length=255, blank=True)
+    # The platform's business-scoped id (WhatsApp BSUID): valid within this channel's business
+    # account only, so it is never a contact key; replies to a contact without a phone use it.
+    # Database defaults too: bulk loaders (generate_data, the benchmarks' SQL) name only older columns.
+    scoped_id = models.CharField(max_length=255, blank=True, default="", db_default="")
+    picture_url = models.URLField(max_length=1000, blank=True, default="", db_default="")
     last_inbound_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     history = HistoricalRecords()
@@ -100,13 +85,19 @@ class ChannelIdentity(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["channel", "external_id"], name="one_identity_per_channel_external_id")
         ]
-        indexes = [models.Index(fields=["contact"]), models.Index(fields=["profile"])]
+        indexes = [
+            models.Index(fields=["contact"]),
+            models.Index(fields=["profile"]),
+            models.Index(
+                fields=["channel", "scoped_id"], condition=~models.Q(scoped_id=""), name="identity_scoped_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.channel.get_kind_display()} {self.external_id}"
 
     def can_send_free_form(self, now=None) -> bool:
-        window = self.channel.messaging_window
+        window = self.channel.platform.messaging_window
         if window is None:
             return True
         if self.last_inbound_at is None:
@@ -127,3 +118,49 @@ class WebchatSession(models.Model):
 
     def __str__(self) -> str:
         return f"Web chat visitor {self.public_id}"
+
+
+class InboundDelivery(models.Model):
+    """One authentic webhook delivery, kept as it arrived until a worker has processed it.
+
+    The webhook view stores it in one insert and answers at once; `conversations.inbound`
+    workers turn it into messages. Nothing authentic is ever dropped: a delivery that cannot
+    be processed stays here as failed, with the reason, until it is replayed.
+    """
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting"
+        PROCESSING = "processing", "Processing"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="deliveries")
+    body = models.BinaryField(blank=True, default=b"")
+    # Bodies over INBOUND_INLINE_MAX_BYTES live in file storage; the row keeps only the name.
+    body_file = models.CharField(max_length=255, blank=True)
+    body_size = models.PositiveIntegerField(default=0)
+    headers = models.JSONField(default=dict, blank=True)
+    # The sender on the platform, when the platform can tell it cheaply: deliveries of one
+    # sender are processed in arrival order, whichever worker takes them.
+    sender_key = models.CharField(max_length=255, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "inbound deliveries"
+        indexes = [
+            models.Index(fields=["id"], condition=models.Q(status="waiting"), name="delivery_waiting_idx"),
+            models.Index(
+                fields=["sender_key", "id"],
+                condition=models.Q(status__in=["waiting", "processing"]),
+                name="delivery_sender_pending_idx",
+            ),
+            models.Index(fields=["status", "received_at"], name="delivery_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Delivery #{self.pk} on {self.channel_id} ({self.status})"

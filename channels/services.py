@@ -1,14 +1,16 @@
 """Writes on channels and channel identities."""
 
+from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
+from guardian.shortcuts import assign_perm, get_groups_with_perms, get_users_with_perms, remove_perm
 
-from channels.inbound import InboundMessage, clean_text
-from channels.models import Channel, ChannelIdentity, ChannelKind, new_secret
+from channels.inbound import InboundMessage
+from channels.models import Channel, ChannelIdentity, new_secret
+from config.workspace import permissions
+from config.workspace.models import User
 from contacts.models import KeyKind, KeySource
+from contacts.normalize import clean_text
 from contacts.services import contact_create, contact_key_add
-
-# Where the sender's external id itself is a key property.
-_EXTERNAL_ID_IS = {ChannelKind.WHATSAPP: KeyKind.PHONE, ChannelKind.EMAIL: KeyKind.EMAIL}
 
 
 def channel_create(
@@ -39,7 +41,7 @@ def identity_for_inbound(*, channel: Channel, message: InboundMessage) -> tuple[
     Safe under concurrency: two first messages racing both end on one identity (and one
     contact); the loser's savepoint is rolled back and it reads the winner's row.
     """
-    identity = ChannelIdentity.objects.filter(channel=channel, external_id=message.external_id).first()
+    identity = _known_identity(channel, message)
     if identity is not None:
         return identity, False
     try:
@@ -49,6 +51,17 @@ def identity_for_inbound(*, channel: Channel, message: InboundMessage) -> tuple[
         identity = ChannelIdentity.objects.get(channel=channel, external_id=message.external_id)
         return identity, False
     return identity, True
+
+
+def _known_identity(channel: Channel, message: InboundMessage) -> ChannelIdentity | None:
+    """By the sender's id; else by the business-scoped id it had when it wrote with the other one."""
+    identity = ChannelIdentity.objects.filter(channel=channel, external_id=message.external_id).first()
+    if identity is None and message.scoped_id:
+        identity = (
+            ChannelIdentity.objects.filter(channel=channel, scoped_id=message.scoped_id).order_by("pk").first()
+            or ChannelIdentity.objects.filter(channel=channel, external_id=message.scoped_id).first()
+        )
+    return identity
 
 
 def _identity_create(*, channel: Channel, message: InboundMessage) -> ChannelIdentity:
@@ -61,6 +74,8 @@ def _identity_create(*, channel: Channel, message: InboundMessage) -> ChannelIde
         profile=contact,
         display_name=clean_text(message.display_name, 255),
         username=clean_text(message.username, 255),
+        scoped_id=message.scoped_id,
+        picture_url=message.picture_url[:1000],
     )
     contact.main_identity = identity
     contact.save(update_fields=["main_identity"])
@@ -69,7 +84,7 @@ def _identity_create(*, channel: Channel, message: InboundMessage) -> ChannelIde
 
 
 def _fallback_name(channel: Channel, message: InboundMessage) -> str:
-    if _EXTERNAL_ID_IS.get(channel.kind) is not None:
+    if channel.platform.external_id_is is not None and message.external_id in (message.phone, message.email):
         return message.external_id
     return f"{channel.get_kind_display()} {message.external_id[-6:]}"
 
@@ -77,8 +92,10 @@ def _fallback_name(channel: Channel, message: InboundMessage) -> str:
 def identity_add_keys_from(*, identity: ChannelIdentity, message: InboundMessage) -> None:
     """Keys a later message reveals (a Telegram contact share, a pre-chat e-mail) join the contact.
 
-    They belong to the identity's own profile, so an unmerge takes them along.
+    They belong to the identity's own profile, so an unmerge takes them along. What the platform
+    says about the sender now (username, business-scoped id, picture) is kept on the identity.
     """
+    _identity_refresh_profile(identity, message)
     if message.phone:
         contact_key_add(
             contact=identity.contact,
@@ -94,18 +111,46 @@ def identity_add_keys_from(*, identity: ChannelIdentity, message: InboundMessage
             profile=identity.profile,
             kind=KeyKind.EMAIL,
             raw=message.email,
-            source=KeySource.CHANNEL if identity.channel.kind == ChannelKind.EMAIL else KeySource.PRECHAT,
+            source=KeySource.CHANNEL
+            if identity.channel.platform.external_id_is == KeyKind.EMAIL
+            else KeySource.PRECHAT,
         )
+
+
+def _identity_refresh_profile(identity: ChannelIdentity, message: InboundMessage) -> None:
+    changes = {
+        "username": clean_text(message.username, 255),
+        "scoped_id": message.scoped_id,
+        "picture_url": message.picture_url[:1000],
+    }
+    changed = [name for name, value in changes.items() if value and getattr(identity, name) != value]
+    for name in changed:
+        setattr(identity, name, changes[name])
+    if changed:
+        identity.save(update_fields=changed)
+
+
+def identity_change_number(*, identity: ChannelIdentity, message: InboundMessage) -> None:
+    """The sender changed their phone number: the new one is the contact's primary phone, the old
+    one stays as a secondary key, and the identity answers to the new number from now on.
+    """
+    contact_key_add(
+        contact=identity.contact,
+        profile=identity.profile,
+        kind=KeyKind.PHONE,
+        raw=message.phone,
+        source=KeySource.CHANNEL,
+        international=True,
+        make_primary=True,
+    )
+    taken = ChannelIdentity.objects.filter(channel=identity.channel, external_id=message.phone).exists()
+    if identity.external_id != message.phone and not taken:
+        identity.external_id = message.phone
+        identity.save(update_fields=["external_id"])
 
 
 def channel_access_set(*, actor, channel: Channel, agents, teams) -> None:
     """Managers decide which agents and teams work a channel (guardian object permissions)."""
-    from django.contrib.auth.models import Group
-    from guardian.shortcuts import assign_perm, get_groups_with_perms, get_users_with_perms, remove_perm
-
-    from config import permissions
-    from config.models import User
-
     permissions.require(permissions.is_manager(actor), "Only managers and owners grant channel access.")
     wanted_users, wanted_groups = set(agents), {team.group for team in teams}
     with transaction.atomic():

@@ -1,16 +1,13 @@
-"""The web chat widget's visitor sessions and messages (the widget itself is static/widget/widget.js)."""
+"""Web chat visitor sessions and their pre-chat form (the widget itself is static/widget/widget.js)."""
 
 import hashlib
 import secrets
 
-from django.db import transaction
-from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from channels.inbound import InboundMessage, ParsedDelivery, clean_text
-from channels.models import Channel, ChannelIdentity, WebchatSession
-from config.models import Workspace
-from contacts.normalize import normalize_email, normalize_phone
-from conversations.models import DeliveryStatus, Direction, Message
+from channels.models import Channel, WebchatSession
+from config.workspace.models import Workspace
+from contacts.normalize import clean_text, normalize_email, normalize_phone
 
 PRECHAT_FIELDS = ("name", "email", "phone")
 
@@ -32,13 +29,13 @@ def prechat_errors(channel: Channel, data: dict) -> dict[str, str]:
     errors = {}
     for field in settings["required"]:
         if not str(data.get(field) or "").strip():
-            errors[field] = "This field is required."
+            errors[field] = _("This field is required.")
     email = str(data.get("email") or "").strip()
     if email and "email" not in errors and not normalize_email(email).is_valid:
-        errors["email"] = "Enter a valid e-mail address."
+        errors["email"] = _("Enter a valid e-mail address.")
     phone = str(data.get("phone") or "").strip()
     if phone and "phone" not in errors and not normalize_phone(phone, Workspace.current().phone_region).is_valid:
-        errors["phone"] = "Enter a valid phone number."
+        errors["phone"] = _("Enter a valid phone number.")
     return errors
 
 
@@ -61,33 +58,3 @@ def session_for_token(channel: Channel, token: str) -> WebchatSession | None:
     if not token:
         return None
     return WebchatSession.objects.filter(channel=channel, token_hash=_hash(token)).first()
-
-
-def visitor_message(*, session: WebchatSession, text: str, client_id: str) -> Message:
-    """A visitor's message, through the same ingest pipeline as every other channel."""
-    from conversations.services import delivery_ingest
-
-    inbound = InboundMessage(
-        external_id=str(session.public_id),
-        platform_message_id=f"{session.public_id}:{client_id}",
-        sent_at=timezone.now(),
-        body=clean_text(text.strip(), 4096),
-        display_name=session.name,
-        email=session.email,
-        phone=session.phone,
-        phone_is_international=False,
-    )
-    return delivery_ingest(channel=session.channel, delivery=ParsedDelivery(messages=[inbound]))[0]
-
-
-def visitor_messages(*, session: WebchatSession, after: int = 0, limit: int = 100) -> list[Message]:
-    """The visitor's side of the chat: what they wrote and what agents answered on web chat."""
-    identity = ChannelIdentity.objects.filter(channel=session.channel, external_id=str(session.public_id)).first()
-    if identity is None:
-        return []
-    messages = list(Message.objects.filter(identity=identity, pk__gt=after).order_by("pk")[:limit])
-    delivered = [m.pk for m in messages if m.direction == Direction.OUTBOUND and m.status == DeliveryStatus.SENT]
-    if delivered:
-        with transaction.atomic():
-            Message.objects.filter(pk__in=delivered).update(status=DeliveryStatus.DELIVERED)
-    return messages

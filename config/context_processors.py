@@ -1,5 +1,5 @@
-from config import permissions
-from conversations.selectors import live_cursor
+from config.live import live_cursor
+from config.workspace import permissions
 
 
 def navigation(request):
@@ -8,7 +8,7 @@ def navigation(request):
     authenticated = bool(user and user.is_authenticated)
     return {
         # The live-update cursor as of this render, so no change between render and first poll is missed.
-        "live_cursor": live_cursor() if authenticated else "",
+        "live_cursor": live_cursor(user) if authenticated else "",
         "may": {
             "inbox": permissions.can_use_inbox(user),
             "dashboard": permissions.can_use_dashboard(user),

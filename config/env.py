@@ -28,3 +28,8 @@ def env_list(name: str, default: str = "") -> list[str]:
 def env_int(name: str, default: int) -> int:
     raw = os.environ.get(name)
     return default if raw is None else int(raw)
+
+
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    return default if raw is None else float(raw)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -31,7 +31,8 @@ INSTALLED_APPS = [
     "guardian",
     "simple_history",
     "django_tasks_db",
-    "config.apps.WorkspaceConfig",
+    "config.workspace.apps.WorkspaceConfig",
+    "config.demo.apps.DemoConfig",
     "channels.apps.ChannelsConfig",
     "contacts.apps.ContactsConfig",
     "conversations.apps.ConversationsConfig",
@@ -46,6 +47,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.workspace.permissions.PolicyCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -128,8 +130,35 @@ WHATSAPP_API_BASE = env_str("WHATSAPP_API_BASE", "https://graph.facebook.com/v21
 META_GRAPH_API_BASE = env_str("META_GRAPH_API_BASE", "https://graph.facebook.com/v21.0")
 TELEGRAM_API_BASE = env_str("TELEGRAM_API_BASE", "https://api.telegram.org")
 OUTBOUND_TIMEOUT_SECONDS = env_int("OUTBOUND_TIMEOUT_SECONDS", 10)
-WEBHOOK_MAX_BYTES = env_int("WEBHOOK_MAX_BYTES", 1_000_000)
+# The hard limit of one webhook delivery (413 above it): e-mail with attachments is the largest.
+WEBHOOK_MAX_BYTES = env_int("WEBHOOK_MAX_BYTES", 25 * 1024 * 1024)
+# Deliveries larger than this are kept in file storage (STORAGES["default"]), not in the row.
+INBOUND_INLINE_MAX_BYTES = env_int("INBOUND_INLINE_MAX_BYTES", 256 * 1024)
+# The inbound worker wakes on PostgreSQL NOTIFY; it also looks for work this often (SQLite has no NOTIFY).
+INBOUND_POLL_SECONDS = env_float("INBOUND_POLL_SECONDS", 1.0)
 DATA_UPLOAD_MAX_MEMORY_SIZE = WEBHOOK_MAX_BYTES
+
+# Media (attachments). Files go to the default storage: local files under MEDIA_ROOT unless
+# STORAGES["default"] is an S3-compatible store (django-storages; see docs/media.md).
+MEDIA_ROOT = env_str("MEDIA_ROOT", str(BASE_DIR / "media"))
+MEDIA_TIMEOUT_SECONDS = env_int("MEDIA_TIMEOUT_SECONDS", 60)
+# E-mail arrives whole: its attachments (base64, a third larger) must fit in the webhook body.
+EMAIL_MAX_BYTES = env_int("EMAIL_MAX_BYTES", 25 * 1024 * 1024)
+EMAIL_WEBHOOK_MAX_BYTES = max(WEBHOOK_MAX_BYTES, EMAIL_MAX_BYTES * 4 // 3 + 1024 * 1024)
+# The largest file an agent may upload in the composer (each channel's own limit applies too).
+MEDIA_UPLOAD_MAX_BYTES = env_int("MEDIA_UPLOAD_MAX_BYTES", 100 * 1024 * 1024)
+# Per-channel-kind size limits override the platforms' own (MEDIA_MAX_BYTES_WHATSAPP=...).
+MEDIA_MAX_BYTES = {
+    kind: env_int(f"MEDIA_MAX_BYTES_{kind.upper()}", 0)
+    for kind in ("whatsapp", "telegram", "messenger", "instagram", "email", "webchat")
+    if env_int(f"MEDIA_MAX_BYTES_{kind.upper()}", 0)
+}
+MEDIA_MAX_BYTES.setdefault("email", EMAIL_MAX_BYTES)
+MEDIA_DOWNLOAD_ATTEMPTS = env_int("MEDIA_DOWNLOAD_ATTEMPTS", 5)
+MEDIA_RETRY_BACKOFF_SECONDS = env_int("MEDIA_RETRY_BACKOFF_SECONDS", 30)  # doubled after every failure
+# Files of attachments older than this many days are deleted by `manage.py media_purge` (0: never).
+MEDIA_RETENTION_DAYS = env_int("MEDIA_RETENTION_DAYS", 0)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 MAILERS = {
     "default": {

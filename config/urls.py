@@ -1,21 +1,20 @@
+"""The project's URLs: each app's own URLs, the dashboard, the admin and i18n."""
+
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from config import views
-from config.login import RateLimitedLoginView
+from config import live
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("dashboard/", views.dashboard, name="dashboard"),
-    path("login/", RateLimitedLoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("config.dashboard.urls")),
+    path("", include("config.workspace.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("inbox/updates/", live.updates, name="live_updates"),
     path("inbox/", include("conversations.urls")),
     path("contacts/", include("contacts.urls")),
     path("merge/", include("merging.urls")),
     path("workflows/", include("conversations.workflows.urls")),
-    path("me/availability/", views.availability, name="availability"),
     path("admin/", admin.site.urls),
     path("", include("channels.urls")),
+    path("", include("conversations.inbound.urls")),
 ]

@@ -65,14 +65,6 @@ class Contact(models.Model):
     def is_merged(self) -> bool:
         return self.absorbed_count > 0
 
-    @property
-    def is_visible(self) -> bool:
-        return self.root_id is None
-
-    @property
-    def visible_id(self) -> int:
-        return self.root_id or self.pk
-
 
 class KeyKind(models.TextChoices):
     EMAIL = "email", _("E-mail")
@@ -147,3 +139,38 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return self.body[:50]
+
+
+class EventKind(models.TextChoices):
+    CONVERSATION_OPENED = "conversation_opened", _("Conversation opened")
+    CONVERSATION_CLOSED = "conversation_closed", _("Conversation closed")
+    CONVERSATION_REOPENED = "conversation_reopened", _("Conversation reopened")
+    ASSIGNED = "assigned", _("Assigned")
+    MERGED = "merged", _("Contacts merged")
+    UNMERGED = "unmerged", _("Contact unmerged")
+    MAIN_CHANNEL_CHANGED = "main_channel_changed", _("Main channel changed")
+    PROPERTY_CHANGED = "property_changed", _("Property changed")
+    WORKFLOW = "workflow", _("Workflow")
+
+
+class Event(models.Model):
+    """Something that happened to a contact or conversation, shown in the timeline."""
+
+    contact = models.ForeignKey("contacts.Contact", on_delete=models.PROTECT, related_name="events")
+    profile = models.ForeignKey("contacts.Contact", on_delete=models.PROTECT, related_name="own_events")
+    conversation = models.ForeignKey(
+        "conversations.Conversation", null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
+    kind = models.CharField(max_length=32, choices=EventKind.choices)
+    data = models.JSONField(default=dict, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "conversations_event"  # moved from conversations; the table keeps its name
+        indexes = [models.Index(fields=["contact", "created_at"], name="event_contact_idx")]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()

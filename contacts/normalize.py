@@ -131,3 +131,8 @@ def phone_search_prefixes(text: str, region: str) -> list[str]:
     if digits.startswith("0"):
         return ["+" + country + digits[1:]]
     return ["+" + digits, "+" + country + digits]
+
+
+def clean_text(text: str, limit: int = 65_536) -> str:
+    """Text as stored: no NUL bytes (PostgreSQL refuses them), bounded in size."""
+    return text.replace("\x00", "\ufffd")[:limit]

@@ -1,27 +1,26 @@
 """Reads on contacts, already scoped to what the user may see."""
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.functions import Upper
 
-from channels.models import ChannelIdentity
-from channels.selectors import accessible_channel_ids
+from config.workspace import permissions
 from contacts.models import Contact, ContactKey, KeyKind
 from contacts.normalize import looks_like_phone, normalize_email, normalize_phone, phone_search_prefixes
 
 
 def visible_contacts(user) -> QuerySet[Contact]:
     """Visible (not merged-away) contacts the user may see: agents only those on their channels."""
-    contacts = Contact.objects.filter(root__isnull=True)
-    channel_ids = accessible_channel_ids(user)
-    if channel_ids is not None:
-        on_my_channels = ChannelIdentity.objects.filter(contact_id=OuterRef("pk"), channel_id__in=channel_ids)
-        contacts = contacts.filter(Exists(on_my_channels))
-    return contacts
+    return permissions.visible(user, Contact.objects.filter(root__isnull=True))
+
+
+def _identities_with_channel():
+    """Channel identities (the model of `Contact.identities`; channels sits above contacts)."""
+    return Contact._meta.get_field("identities").related_model.objects.select_related("channel").order_by("id")
 
 
 def with_list_details(contacts: QuerySet[Contact]) -> QuerySet[Contact]:
     return contacts.select_related("primary_email", "primary_phone").prefetch_related(
-        Prefetch("identities", queryset=ChannelIdentity.objects.select_related("channel").order_by("id"))
+        Prefetch("identities", queryset=_identities_with_channel())
     )
 
 
@@ -76,9 +75,16 @@ def contact_profiles(contact: Contact) -> list[Contact]:
     return list(
         Contact.objects.filter(root=contact)
         .select_related("primary_email", "primary_phone")
-        .prefetch_related(Prefetch("own_identities", queryset=ChannelIdentity.objects.select_related("channel")))
+        .prefetch_related(Prefetch("own_identities", queryset=_identities_with_channel()))
         .order_by("id")
     )
+
+
+def contact_identities(user, contact: Contact) -> list:
+    """The contact's channel identities the user may see, the main channel first."""
+    identities = list(permissions.visible(user, _identities_with_channel().filter(contact=contact)))
+    identities.sort(key=lambda identity: identity.pk != contact.main_identity_id)
+    return identities
 
 
 def contact_keys(contact: Contact) -> dict[str, list[ContactKey]]:

@@ -3,13 +3,21 @@
 from django.db import transaction
 from django.utils import timezone
 
-from channels.inbound import clean_text
-from config.models import Workspace
-from contacts.models import Comment, Contact, ContactKey, KeyKind, KeySource
-from contacts.normalize import Normalized, normalize_email, normalize_phone
-from conversations.events import event_record
-from conversations.models import EventKind
-from merging.detection import suggestions_refresh
+from config.workspace import permissions
+from config.workspace.models import Workspace
+from contacts.events import event_record
+from contacts.models import Comment, Contact, ContactKey, EventKind, KeyKind, KeySource
+from contacts.normalize import Normalized, clean_text, normalize_email, normalize_phone
+
+
+def _require_sees(actor, contact: Contact, conversation=None) -> None:
+    """Users act only on contacts (and conversations) they may see; `actor=None` is the system."""
+    if actor is None:
+        return
+    sees_contact = permissions.visible(actor, Contact.objects.filter(pk=contact.pk)).exists()
+    permissions.require(sees_contact, "You cannot see this contact.")
+    if conversation is not None:
+        permissions.require(permissions.can_see_conversation(actor, conversation), "You cannot see this conversation.")
 
 
 def normalize_key(kind: str, raw: str, *, region: str | None = None, international=False) -> Normalized:
@@ -46,19 +54,18 @@ def contact_key_add(
     region: str | None = None,
     international: bool = False,
     make_primary: bool = False,
-    detect: bool = True,
 ) -> ContactKey | None:
-    """Add an e-mail or phone to a visible contact (idempotent) and run duplicate detection.
+    """Add an e-mail or phone to a visible contact (idempotent).
 
     Returns None for blank input. The key belongs to `profile` (default: the contact itself),
-    the profile an unmerge gives it back to. Detection runs only when the value is new.
+    the profile an unmerge gives it back to. Duplicate detection is the caller's next step
+    (`merging.detection.suggestions_refresh`): detection sits above contacts.
     """
     if not raw or not raw.strip():
         return None
     normalized = normalize_key(kind, raw, region=region, international=international)
     key = ContactKey.objects.filter(contact=contact, kind=kind, value=normalized.value).first()
-    created = key is None
-    if created:
+    if key is None:
         key = ContactKey.objects.create(
             contact=contact,
             profile=profile or contact,
@@ -73,8 +80,6 @@ def contact_key_add(
     if make_primary or getattr(contact, f"{primary_field}_id") is None:
         setattr(contact, primary_field, key)
         contact.save(update_fields=[primary_field, "updated_at"])
-    if detect and created and key.is_valid:
-        suggestions_refresh(contact_id=contact.pk)
     return key
 
 
@@ -88,6 +93,7 @@ def contact_profile_update(
     properties: dict | None = None,
 ) -> Contact:
     """A user edits a contact: a new e-mail or phone becomes primary; old ones stay secondary."""
+    _require_sees(actor, contact)
     with transaction.atomic():
         contact = Contact.objects.select_for_update().get(pk=contact.pk, root__isnull=True)
         changed = {}
@@ -109,6 +115,7 @@ def contact_profile_update(
 
 
 def comment_add(*, actor, contact: Contact, body: str, conversation=None) -> Comment:
+    _require_sees(actor, contact, conversation)
     body = body.strip()
     if not body:
         raise ValueError("A comment needs some text.")
@@ -116,6 +123,9 @@ def comment_add(*, actor, contact: Contact, body: str, conversation=None) -> Com
 
 
 def contact_set_main_identity(*, actor, contact: Contact, identity) -> Contact:
+    _require_sees(actor, contact)
+    if actor is not None:
+        permissions.require(permissions.can_send_on(actor, identity), "You cannot use this channel.")
     if identity.contact_id != contact.pk:
         raise ValueError("That channel does not belong to this contact.")
     with transaction.atomic():

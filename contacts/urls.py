@@ -8,5 +8,4 @@ urlpatterns = [
     path("<int:contact_id>/", views.contact_detail, name="detail"),
     path("<int:contact_id>/edit/", views.edit, name="edit"),
     path("<int:contact_id>/main-channel/", views.main_channel, name="main_channel"),
-    path("<int:contact_id>/unmerge/", views.unmerge, name="unmerge"),
 ]

@@ -1,3 +1,6 @@
+import mimetypes
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -102,6 +105,10 @@ class Message(models.Model):
     reply_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
+    # The contact deleted it for everyone (WhatsApp revoke, Instagram unsend): kept for audit.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    # Reactions of the contact: [{"emoji": "👍", "at": ISO time}] (one per contact, as platforms allow).
+    reactions = models.JSONField(default=list, db_default=[], blank=True)  # db_default: for bulk loaders
 
     class Meta:
         constraints = [
@@ -116,39 +123,10 @@ class Message(models.Model):
     def __str__(self) -> str:
         return self.body[:50]
 
-
-class EventKind(models.TextChoices):
-    CONVERSATION_OPENED = "conversation_opened", _("Conversation opened")
-    CONVERSATION_CLOSED = "conversation_closed", _("Conversation closed")
-    CONVERSATION_REOPENED = "conversation_reopened", _("Conversation reopened")
-    ASSIGNED = "assigned", _("Assigned")
-    MERGED = "merged", _("Contacts merged")
-    UNMERGED = "unmerged", _("Contact unmerged")
-    MAIN_CHANNEL_CHANGED = "main_channel_changed", _("Main channel changed")
-    PROPERTY_CHANGED = "property_changed", _("Property changed")
-    WORKFLOW = "workflow", _("Workflow")
-
-
-class Event(models.Model):
-    """Something that happened to a contact or conversation, shown in the timeline."""
-
-    contact = models.ForeignKey("contacts.Contact", on_delete=models.PROTECT, related_name="events")
-    profile = models.ForeignKey("contacts.Contact", on_delete=models.PROTECT, related_name="own_events")
-    conversation = models.ForeignKey(
-        Conversation, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
-    )
-    kind = models.CharField(max_length=32, choices=EventKind.choices)
-    data = models.JSONField(default=dict, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        indexes = [models.Index(fields=["contact", "created_at"], name="event_contact_idx")]
-
-    def __str__(self) -> str:
-        return self.get_kind_display()
+    @property
+    def other_items(self) -> list[dict]:
+        """Buttons, shared contacts, reactions...: items that are not media files."""
+        return [item for item in self.attachments if isinstance(item, dict) and "kind" not in item]
 
 
 class Workflow(models.Model):
@@ -200,3 +178,84 @@ class WorkflowRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.workflow} on conversation #{self.conversation_id}"
+
+
+class AttachmentKind(models.TextChoices):
+    IMAGE = "image", _("Image")
+    AUDIO = "audio", _("Audio")
+    VIDEO = "video", _("Video")
+    DOCUMENT = "document", _("Document")
+    STICKER = "sticker", _("Sticker")
+    LOCATION = "location", _("Location")
+
+
+class AttachmentStatus(models.TextChoices):
+    PENDING = "pending", _("Downloading")
+    STORED = "stored", _("Stored")
+    FAILED = "failed", _("Could not be downloaded")
+    TOO_LARGE = "too_large", _("Too large")
+    EXPIRED = "expired", _("Deleted after the retention period")
+
+
+# Browsers render these safely in our pages; everything else is served as a download.
+RENDERED_TYPES = {
+    "image": {"image/jpeg", "image/png", "image/gif", "image/webp"},
+    "audio": {"audio/ogg", "audio/mpeg", "audio/mp4", "audio/wav", "audio/webm", "audio/aac"},
+    "video": {"video/mp4", "video/webm", "video/ogg"},
+}
+
+
+def attachment_path(instance, filename: str) -> str:
+    # A random name with no extension: the stored file's name never decides how it is served.
+    return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    """One media item of a message (inbound or outbound); it hangs off the message, so merges
+    and unmerges move it with its message. The file is in Django's default storage."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="media")
+    kind = models.CharField(max_length=10, choices=AttachmentKind.choices)
+    original_name = models.CharField(max_length=255, blank=True)
+    platform_ref = models.CharField(max_length=2048, blank=True, help_text=_("Media id, file id or URL"))
+    declared_type = models.CharField(max_length=255, blank=True, help_text=_("As the platform said; not trusted"))
+    content_type = models.CharField(max_length=255, blank=True, help_text=_("Sniffed from the bytes"))
+    size = models.BigIntegerField(null=True, blank=True)
+    file = models.FileField(upload_to=attachment_path, max_length=255, blank=True)
+    thumbnail = models.FileField(upload_to=attachment_path, max_length=255, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    label = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=10, choices=AttachmentStatus.choices, default=AttachmentStatus.PENDING)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    stored_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["message"], name="attachment_message_idx"),
+            models.Index(fields=["stored_at"], condition=Q(status="stored"), name="attachment_stored_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name or f"{self.kind} #{self.pk}"
+
+    @property
+    def renders_as(self) -> str:
+        """How the timeline shows it: image, audio, video, location, or a file to download."""
+        if self.kind == AttachmentKind.LOCATION:
+            return "location"
+        if self.status != AttachmentStatus.STORED:
+            return "missing"
+        for shown, types in RENDERED_TYPES.items():
+            if self.content_type in types:
+                return shown
+        return "file"
+
+    @property
+    def display_name(self) -> str:
+        """The file's own name, else its kind with the extension of its sniffed type ("Image.jpg")."""
+        if self.original_name:
+            return self.original_name
+        return f"{self.get_kind_display()}{mimetypes.guess_extension(self.content_type or '') or ''}"

@@ -2,7 +2,8 @@
 
 from django.http import Http404
 
-from conversations.models import Conversation
+from config.workspace import permissions
+from conversations.models import Attachment, Conversation
 from conversations.selectors import visible_conversations
 
 
@@ -16,3 +17,15 @@ def access_conversation(user, conversation_id: int) -> Conversation:
     if conversation is None:
         raise Http404("No such conversation.")
     return conversation
+
+
+def access_attachment(user, attachment_id: int) -> Attachment:
+    """An attachment of a message the user may see, i.e. on a channel they work (404 otherwise)."""
+    attachment = (
+        permissions.visible(user, Attachment.objects.filter(pk=attachment_id))
+        .select_related("message__conversation", "message__channel")
+        .first()
+    )
+    if attachment is None:
+        raise Http404("No such attachment.")
+    return attachment

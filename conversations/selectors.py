@@ -6,10 +6,9 @@ from datetime import datetime
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from channels.models import ChannelIdentity
-from channels.selectors import accessible_channel_ids
-from contacts.models import Comment, Contact
-from contacts.selectors import visible_contacts
-from conversations.models import Conversation, ConversationStatus, Event, Message
+from config.workspace import permissions
+from contacts.models import Comment, Contact, Event
+from conversations.models import Conversation, ConversationStatus, Message
 
 PAGE = 30
 TIMELINE_PAGE = 30
@@ -17,14 +16,8 @@ INBOX_FILTERS = ("mine", "unassigned", "teams", "all")
 
 
 def visible_conversations(user) -> QuerySet[Conversation]:
-    conversations = Conversation.objects.all()
-    if accessible_channel_ids(user) is None:
-        return conversations
-    return conversations.filter(contact__in=visible_contacts(user))
-
-
-def user_can_access_conversation(user, conversation: Conversation) -> bool:
-    return visible_conversations(user).filter(pk=conversation.pk).exists()
+    """Conversations on the channels the user may work on (the permission policy)."""
+    return permissions.visible(user, Conversation.objects.all())
 
 
 def inbox_conversations(user, *, box="all", status="open", channel_id=None, query="") -> QuerySet[Conversation]:
@@ -34,7 +27,7 @@ def inbox_conversations(user, *, box="all", status="open", channel_id=None, quer
     elif box == "unassigned":
         conversations = conversations.filter(assignee__isnull=True)
     elif box == "teams":
-        conversations = conversations.filter(team__members=user)
+        conversations = conversations.filter(team__group__user=user)
     if channel_id:
         conversations = conversations.filter(contact__identities__channel_id=channel_id).distinct()
     if query:
@@ -80,13 +73,15 @@ class TimelinePage:
     older_cursor: str | None  # pass back as ?before= to load the previous page
 
 
-def contact_timeline(contact: Contact, *, before: str | None = None) -> TimelinePage:
-    """One chronological timeline across every channel and conversation of the contact.
+def contact_timeline(user, contact: Contact, *, before: str | None = None) -> TimelinePage:
+    """One chronological timeline across every channel and conversation of the contact that the
+    user may see (an agent sees only the messages, notes and events of their channels).
 
     Keyset-paginated on messages (newest page first); events and comments of the same span
     are interleaved, so a long history is never loaded whole.
     """
-    messages = Message.objects.filter(conversation__contact=contact).select_related("identity__channel", "author")
+    messages = permissions.visible(user, Message.objects.filter(conversation__contact=contact))
+    messages = messages.select_related("identity__channel", "author").prefetch_related("media")
     if before:
         at_text, _, pk = before.rpartition("_")
         at = datetime.fromisoformat(at_text)
@@ -99,8 +94,8 @@ def contact_timeline(contact: Contact, *, before: str | None = None) -> Timeline
         span &= Q(created_at__gte=page[-1].created_at)
     if before:
         span &= Q(created_at__lt=at)
-    events = Event.objects.filter(span, contact=contact).select_related("actor")
-    comments = Comment.objects.filter(span, contact=contact).select_related("author")
+    events = permissions.visible(user, Event.objects.filter(span, contact=contact)).select_related("actor")
+    comments = permissions.visible(user, Comment.objects.filter(span, contact=contact)).select_related("author")
     items = [TimelineItem("message", m.created_at, m) for m in page]
     items += [TimelineItem("event", e.created_at, e) for e in events]
     items += [TimelineItem("comment", c.created_at, c) for c in comments]
@@ -109,17 +104,9 @@ def contact_timeline(contact: Contact, *, before: str | None = None) -> Timeline
     return TimelinePage(items, cursor)
 
 
-def composer_identities(contact: Contact) -> list[ChannelIdentity]:
-    """Every channel of the contact, the main channel first."""
-    identities = list(ChannelIdentity.objects.filter(contact=contact).select_related("channel").order_by("id"))
+def composer_identities(user, contact: Contact) -> list[ChannelIdentity]:
+    """The contact's channels the user may answer on, the main channel first."""
+    identities = permissions.visible(user, ChannelIdentity.objects.filter(contact=contact))
+    identities = list(identities.select_related("channel").order_by("id"))
     identities.sort(key=lambda identity: identity.pk != contact.main_identity_id)
     return identities
-
-
-def live_cursor() -> str:
-    """Changes whenever a message or a merge suggestion is stored (two index-only lookups)."""
-    from merging.models import MergeSuggestion
-
-    last_message = Message.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-    last_suggestion = MergeSuggestion.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-    return f"{last_message}.{last_suggestion}"

@@ -1,186 +1,55 @@
-"""Writes on conversations and messages: the inbound pipeline and everything agents do.
+"""Writes on conversations and messages: everything agents (and workflows) do.
 
 Lock order, everywhere: contact rows (by ascending id) before conversation rows.
 """
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import transaction
 from django.utils import timezone
 
-from channels.inbound import InboundMessage, ParsedDelivery, StatusUpdate
-from channels.models import Channel, ChannelIdentity
-from channels.services import identity_add_keys_from, identity_for_inbound
-from config import permissions
-from contacts.models import Contact
-from conversations.events import event_record
+from channels.models import ChannelIdentity
+from config.workspace import permissions
+from contacts.events import event_record
+from contacts.models import Contact, EventKind
+from conversations.attachments import Upload, outbound_attachment_add, upload_refusal
 from conversations.models import (
     Conversation,
     ConversationStatus,
     DeliveryStatus,
     Direction,
-    EventKind,
     Message,
-    OpenedBy,
-    Workflow,
-    WorkflowRun,
 )
+from conversations.tasks import deliver_message
 
-STATUS_ORDER = [DeliveryStatus.PENDING, DeliveryStatus.SENT, DeliveryStatus.DELIVERED, DeliveryStatus.READ]
+
+def _require_sees(actor, conversation: Conversation) -> None:
+    """Users act only on conversations they may see; `actor=None` is the system (workflows, merges)."""
+    if actor is not None:
+        permissions.require(permissions.can_see_conversation(actor, conversation), "You cannot see this conversation.")
 
 
 class SendRefused(Exception):
     """The message cannot go out on this channel now (closed messaging window, no client...)."""
 
 
-def delivery_ingest(*, channel: Channel, delivery: ParsedDelivery) -> list[Message]:
-    """Store one webhook delivery, all or nothing; redelivered messages are stored once."""
-    with transaction.atomic():
-        stored = [inbound_message_ingest(channel=channel, inbound=m) for m in delivery.messages]
-        for status in delivery.statuses:
-            message_status_update(channel=channel, update=status)
-    return stored
-
-
-def inbound_message_ingest(*, channel: Channel, inbound: InboundMessage) -> Message:
-    """One inbound message: find or create the sender, join or open the conversation.
-
-    Locks the sender's visible contact, so a merge moving the identity cannot interleave.
-    """
-    with transaction.atomic():
-        duplicate = _stored(channel, inbound.platform_message_id)
-        if duplicate is not None:
-            return _apply_edit(duplicate, inbound) if inbound.is_edit else duplicate
-        identity, created = identity_for_inbound(channel=channel, message=inbound)
-        identity, contact = _lock_identity_contact(identity)
-        if not created:
-            identity_add_keys_from(identity=identity, message=inbound)
-        conversation = _open_conversation_for(contact=contact, channel=channel, at=inbound.sent_at)
-        try:
-            with transaction.atomic():
-                message = Message.objects.create(
-                    conversation=conversation,
-                    identity=identity,
-                    channel=channel,
-                    direction=Direction.INBOUND,
-                    body=inbound.body,
-                    attachments=inbound.attachments,
-                    platform_message_id=inbound.platform_message_id,
-                    status=DeliveryStatus.RECEIVED,
-                    reply_to=_reply_target(channel, inbound.reply_to_platform_ids),
-                    created_at=inbound.sent_at,
-                    edited_at=inbound.sent_at if inbound.is_edit else None,
-                )
-        except IntegrityError:
-            # The same platform message, delivered twice at the same moment.
-            return Message.objects.get(channel=channel, platform_message_id=inbound.platform_message_id)
-        _hand_answer_to_waiting_workflow(conversation, message)
-        ChannelIdentity.objects.filter(pk=identity.pk).update(last_inbound_at=inbound.sent_at)
-        Conversation.objects.filter(pk=conversation.pk).update(
-            last_message_at=inbound.sent_at, unread_count=F("unread_count") + 1
-        )
-    return message
-
-
-def _hand_answer_to_waiting_workflow(conversation: Conversation, message: Message) -> None:
-    run_id = (
-        WorkflowRun.objects.filter(conversation=conversation, status=WorkflowRun.Status.WAITING)
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if run_id is not None:
-        from conversations.tasks import workflow_answer
-
-        workflow_answer.enqueue(run_id=run_id, message_id=message.pk)
-
-
-def _stored(channel: Channel, platform_message_id: str) -> Message | None:
-    return Message.objects.filter(channel=channel, platform_message_id=platform_message_id).first()
-
-
-def _apply_edit(message: Message, inbound: InboundMessage) -> Message:
-    if inbound.body and inbound.body != message.body:
-        Message.objects.filter(pk=message.pk).update(body=inbound.body, edited_at=inbound.sent_at)
-        message.refresh_from_db()
-    return message
-
-
-def _lock_identity_contact(identity: ChannelIdentity) -> tuple[ChannelIdentity, Contact]:
-    """Lock the contact that owns the identity now; follow it if a merge moved it meanwhile."""
-    while True:
-        contact = Contact.objects.select_for_update().get(pk=identity.contact_id)
-        fresh = ChannelIdentity.objects.select_related("channel").get(pk=identity.pk)
-        if fresh.contact_id == contact.pk:
-            return fresh, contact
-        identity = fresh
-
-
-def _open_conversation_for(*, contact: Contact, channel: Channel, at) -> Conversation:
-    """The contact's open conversation, or a new one opened by the contact (caller holds the lock)."""
-    conversation = Conversation.objects.filter(contact=contact, status=ConversationStatus.OPEN).first()
-    if conversation is not None:
-        return conversation
-    conversation = Conversation.objects.create(
-        contact=contact,
-        profile=contact,
-        channel=channel,
-        opened_by=OpenedBy.CONTACT,
-        opened_at=at,
-        last_message_at=at,
-    )
-    event_record(
-        contact=contact,
-        conversation=conversation,
-        kind=EventKind.CONVERSATION_OPENED,
-        data={"source": "contact", "channel": channel.kind},
-        at=at,
-    )
-    if Workflow.objects.filter(is_active=True).exists():
-        from conversations.tasks import workflow_start
-
-        workflow_start.enqueue(conversation_id=conversation.pk)  # joins this transaction
-    return conversation
-
-
-def _reply_target(channel: Channel, platform_ids: tuple[str, ...]) -> Message | None:
-    if not platform_ids:
-        return None
-    return Message.objects.filter(channel=channel, platform_message_id__in=platform_ids).order_by("-created_at").first()
-
-
-def message_status_update(*, channel: Channel, update: StatusUpdate) -> bool:
-    """Apply a delivery report to our outbound message; a status never goes backwards."""
-    message = (
-        Message.objects.select_for_update()
-        .filter(channel=channel, platform_message_id=update.platform_message_id, direction=Direction.OUTBOUND)
-        .first()
-    )
-    if message is None:
-        return False
-    if update.status == DeliveryStatus.FAILED:
-        message.status, message.error = DeliveryStatus.FAILED, update.error or "Failed on the platform"
-    elif message.status in STATUS_ORDER and STATUS_ORDER.index(update.status) > STATUS_ORDER.index(message.status):
-        message.status = update.status
-    else:
-        return False
-    message.save(update_fields=["status", "error"])
-    return True
-
-
-def message_send(*, actor, conversation: Conversation, identity: ChannelIdentity, body: str) -> Message:
-    """Queue an agent's reply on one of the contact's channels; the worker delivers it."""
-    from conversations.selectors import user_can_access_conversation
-    from conversations.tasks import deliver_message
-
-    permissions.require(user_can_access_conversation(actor, conversation))
+def message_send(
+    *, actor, conversation: Conversation, identity: ChannelIdentity, body: str, upload: Upload | None = None
+) -> Message:
+    """Queue an agent's reply (text, and optionally one file) on one of the contact's channels;
+    the worker delivers it."""
+    _require_sees(actor, conversation)
+    permissions.require(permissions.can_send_on(actor, identity), "You cannot send on this channel.")
     body = body.strip()
-    if not body:
+    if not body and upload is None:
         raise SendRefused("The message is empty.")
+    if upload is not None and (refusal := upload_refusal(channel=identity.channel, upload=upload)):
+        raise SendRefused(refusal)
     if identity.contact_id != conversation.contact_id:
         raise SendRefused("That channel does not belong to this contact.")
     if not identity.can_send_free_form():
+        hours = int(identity.channel.platform.messaging_window.total_seconds() // 3600)
         raise SendRefused(
             f"The {identity.channel.get_kind_display()} messaging window is closed: "
-            "the contact has not written in the last 24 hours, so only a template can be sent."
+            f"the contact has not written in the last {hours} hours, so only a template can be sent."
         )
     with transaction.atomic():
         message = Message.objects.create(
@@ -192,6 +61,8 @@ def message_send(*, actor, conversation: Conversation, identity: ChannelIdentity
             status=DeliveryStatus.PENDING,
             author=actor,
         )
+        if upload is not None:
+            outbound_attachment_add(message=message, upload=upload)
         Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at, unread_count=0)
         deliver_message.enqueue(message_id=message.pk)
     return message
@@ -199,8 +70,6 @@ def message_send(*, actor, conversation: Conversation, identity: ChannelIdentity
 
 def bot_message_send(*, conversation: Conversation, body: str) -> Message | None:
     """A workflow's message to the contact, on the channel the contact last wrote from."""
-    from conversations.tasks import deliver_message
-
     last_inbound = (
         Message.objects.filter(conversation=conversation, direction=Direction.INBOUND)
         .select_related("identity__channel")
@@ -223,10 +92,8 @@ def bot_message_send(*, conversation: Conversation, body: str) -> Message | None
 
 
 def message_retry(*, actor, message: Message) -> Message:
-    from conversations.selectors import user_can_access_conversation
-    from conversations.tasks import deliver_message
-
-    permissions.require(user_can_access_conversation(actor, message.conversation))
+    _require_sees(actor, message.conversation)
+    permissions.require(permissions.can_send_on(actor, message.identity), "You cannot send on this channel.")
     if message.status != DeliveryStatus.FAILED:
         raise SendRefused("Only a failed message can be retried.")
     with transaction.atomic():
@@ -244,6 +111,7 @@ def conversation_mark_read(*, conversation: Conversation) -> None:
 
 
 def conversation_close(*, actor, conversation: Conversation, reason: str = "") -> Conversation:
+    _require_sees(actor, conversation)
     with transaction.atomic():
         conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
         if not conversation.is_open:
@@ -263,6 +131,7 @@ def conversation_close(*, actor, conversation: Conversation, reason: str = "") -
 
 def conversation_reopen(*, actor, conversation: Conversation) -> Conversation:
     """Reopen a closed conversation, unless the contact already has another one open."""
+    _require_sees(actor, conversation)
     with transaction.atomic():
         Contact.objects.select_for_update().get(pk=conversation.contact_id)
         conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
@@ -278,18 +147,48 @@ def conversation_reopen(*, actor, conversation: Conversation) -> Conversation:
     return conversation
 
 
-def conversation_assign(*, actor, conversation: Conversation, assignee, team=None) -> Conversation:
+def conversation_assign(*, actor, conversation: Conversation, assignee, team=None, via: str = "") -> Conversation:
+    """Give the conversation to `assignee` (None: unassigned), who must be allowed to see it."""
+    _require_sees(actor, conversation)
+    permissions.require(permissions.may_be_assigned(assignee, conversation), "That user cannot see this conversation.")
     with transaction.atomic():
         conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
         conversation.assignee = assignee
         if team is not None:
             conversation.team = team
         conversation.save(update_fields=["assignee", "team"])
+        data = {"assignee": assignee.get_username() if assignee else None, "team": team.name if team else None}
         event_record(
             contact=conversation.contact,
             conversation=conversation,
             kind=EventKind.ASSIGNED,
             actor=actor,
-            data={"assignee": assignee.get_username() if assignee else None, "team": team.name if team else None},
+            data={**data, "by": via} if via else data,
         )
+    return conversation
+
+
+def conversation_route_to_team(*, actor, conversation: Conversation, team, via: str = "") -> Conversation:
+    """Hand the conversation to a team (its members see it in "My teams")."""
+    _require_sees(actor, conversation)
+    with transaction.atomic():
+        conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        conversation.team = team
+        conversation.save(update_fields=["team"])
+        event_record(
+            contact=conversation.contact,
+            conversation=conversation,
+            kind=EventKind.ASSIGNED,
+            actor=actor,
+            data={"team": team.name, "by": via} if via else {"team": team.name},
+        )
+    return conversation
+
+
+def conversation_field_set(*, conversation: Conversation, name: str, value) -> Conversation:
+    """A conversation field (set by a workflow answer), written under the conversation's lock."""
+    with transaction.atomic():
+        conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        conversation.fields = {**conversation.fields, name: value}
+        conversation.save(update_fields=["fields"])
     return conversation

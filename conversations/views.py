@@ -1,7 +1,5 @@
 """The Messages module: conversation list, one timeline per contact, composer, contact panel."""
 
-import json
-
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -13,13 +11,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from channels.selectors import channels_for
-from config.htmx import render_page_or_region
-from config.models import User
+from config.web import render_page_or_region
+from config.workspace import permissions
+from contacts.permissions import access_contact
 from contacts.selectors import contact_keys, contact_profiles
 from contacts.services import comment_add
+from conversations.attachments import attachment_retry
 from conversations.forms import AssignForm, CommentForm, SendForm
 from conversations.models import Conversation, DeliveryStatus, Message
-from conversations.permissions import access_conversation
+from conversations.permissions import access_attachment, access_conversation
 from conversations.selectors import (
     INBOX_FILTERS,
     PAGE,
@@ -27,7 +27,6 @@ from conversations.selectors import (
     contact_timeline,
     inbox_conversations,
     inbox_counts,
-    live_cursor,
 )
 from conversations.services import (
     SendRefused,
@@ -38,7 +37,7 @@ from conversations.services import (
     message_retry,
     message_send,
 )
-from merging.selectors import open_suggestions_for
+from conversations.serving import attachment_response
 
 
 def _list_params(request: HttpRequest) -> dict:
@@ -75,16 +74,15 @@ def _conversation_context(request: HttpRequest, conversation: Conversation, send
     return {
         "conversation": conversation,
         "contact": contact,
-        "timeline": contact_timeline(contact),
-        "identities": composer_identities(contact),
+        "timeline": contact_timeline(request.user, contact),
+        "identities": composer_identities(request.user, contact),
         "keys": contact_keys(contact),
         "profiles": contact_profiles(contact),
-        "suggestions": open_suggestions_for(request.user, contact),
         "send_form": send_form or SendForm(),
         "send_error": send_error,
         "comment_form": CommentForm(),
-        "assign_form": AssignForm(initial={"assignee": conversation.assignee_id}),
-        "agents": User.objects.filter(is_active=True).order_by("username"),
+        "assign_form": AssignForm(conversation=conversation, initial={"assignee": conversation.assignee_id}),
+        "agents": permissions.assignable_users(conversation),
     }
 
 
@@ -112,22 +110,8 @@ def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpRespo
 @require_GET
 def timeline_older(request: HttpRequest, conversation_id: int) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
-    timeline = contact_timeline(conversation.contact, before=request.GET.get("before"))
+    timeline = contact_timeline(request.user, conversation.contact, before=request.GET.get("before"))
     return render(request, "conversations/_timeline_page.html", {"timeline": timeline, "conversation": conversation})
-
-
-@login_required
-@require_GET
-def updates(request: HttpRequest) -> HttpResponse:
-    """Polled every 1.5 s by every open page: 204 when nothing is new since the page's cursor,
-    else 200 with an `inbox-changed` trigger. The cursor is server-side (highest message and
-    suggestion ids), so it does not depend on clocks and works across any number of processes."""
-    cursor = live_cursor()
-    response = HttpResponse(status=204 if request.GET.get("cursor") in (cursor, None, "") else 200)
-    response["X-Updates-Cursor"] = cursor
-    if response.status_code == 200:
-        response["HX-Trigger"] = json.dumps({"inbox-changed": {"cursor": cursor}})
-    return response
 
 
 def _pane(request: HttpRequest, conversation: Conversation, **extra) -> HttpResponse:
@@ -145,9 +129,11 @@ def _pane(request: HttpRequest, conversation: Conversation, **extra) -> HttpResp
 @require_POST
 def send(request: HttpRequest, conversation_id: int) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
-    form = SendForm(request.POST)
+    form = SendForm(request.POST, request.FILES)
     if not form.is_valid():
-        return _pane(request, conversation, send_form=form, send_error=_("Write a message and pick a channel."))
+        reasons = [*form.errors.get("file", []), *form.non_field_errors()]
+        send_error = " ".join(reasons) or _("Pick a channel to reply on.")
+        return _pane(request, conversation, send_form=form, send_error=send_error)
     identity = (
         conversation.contact.identities.filter(pk=form.cleaned_data["identity"]).select_related("channel").first()
     )
@@ -156,7 +142,13 @@ def send(request: HttpRequest, conversation_id: int) -> HttpResponse:
             request, conversation, send_form=form, send_error=_("That channel does not belong to this contact.")
         )
     try:
-        message_send(actor=request.user, conversation=conversation, identity=identity, body=form.cleaned_data["body"])
+        message_send(
+            actor=request.user,
+            conversation=conversation,
+            identity=identity,
+            body=form.cleaned_data["body"],
+            upload=form.upload(),
+        )
     except SendRefused as exc:
         return _pane(request, conversation, send_form=form, send_error=str(exc))
     return _pane(request, conversation)
@@ -178,7 +170,7 @@ def comment(request: HttpRequest, conversation_id: int) -> HttpResponse:
 @require_POST
 def assign(request: HttpRequest, conversation_id: int) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
-    form = AssignForm(request.POST)
+    form = AssignForm(request.POST, conversation=conversation)
     if form.is_valid():
         conversation_assign(actor=request.user, conversation=conversation, assignee=form.cleaned_data["assignee"])
     return _pane(request, conversation)
@@ -216,10 +208,33 @@ def retry(request: HttpRequest, message_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
+def attachment_file(request: HttpRequest, attachment_id: int, thumbnail: bool = False) -> HttpResponse:
+    """The file of an attachment, to users who may see its conversation; never a public URL."""
+    return attachment_response(access_attachment(request.user, attachment_id), thumbnail=thumbnail)
+
+
+@login_required
+@require_GET
+def attachment_detail(request: HttpRequest, attachment_id: int) -> HttpResponse:
+    """One attachment in the timeline (polled while it downloads)."""
+    return render(
+        request, "conversations/_attachment.html", {"attachment": access_attachment(request.user, attachment_id)}
+    )
+
+
+@login_required
+@require_POST
+def attachment_retry_view(request: HttpRequest, attachment_id: int) -> HttpResponse:
+    attachment = attachment_retry(actor=request.user, attachment=access_attachment(request.user, attachment_id))
+    if request.htmx:
+        return render(request, "conversations/_attachment.html", {"attachment": attachment})
+    return redirect("conversations:detail", attachment.message.conversation_id)
+
+
+@login_required
+@require_GET
 def open_contact(request: HttpRequest, contact_id: int) -> HttpResponse:
     """The inbox view of a contact: its open conversation, else its latest one."""
-    from contacts.permissions import access_contact
-
     contact = access_contact(request.user, contact_id)
     conversation = contact.conversations.order_by("status", "-last_message_at").first()
     if conversation is None:

@@ -3,9 +3,10 @@
 from django.db.models import Prefetch, Q, QuerySet
 
 from channels.models import ChannelIdentity
-from config.permissions import sees_all_channels
+from config.workspace.permissions import sees_all_channels
 from contacts.models import Contact
 from contacts.selectors import visible_contacts
+from conversations.selectors import capped_count
 from merging.models import MergeRecord, MergeSuggestion, SuggestionStatus
 
 
@@ -19,21 +20,20 @@ def _with_contacts(suggestions: QuerySet[MergeSuggestion]) -> QuerySet[MergeSugg
 
 def open_suggestions_for(user, contact: Contact) -> list[MergeSuggestion]:
     """Open suggestions of one contact whose other side the user may also see."""
-    suggestions = _visible_suggestions(user).filter(Q(contact_a=contact) | Q(contact_b=contact))
+    suggestions = visible_suggestions(user).filter(Q(contact_a=contact) | Q(contact_b=contact))
     return list(_with_contacts(suggestions).order_by("-created_at"))
 
 
 def dashboard_suggestions(user, limit: int = 20) -> QuerySet[MergeSuggestion]:
-    return _with_contacts(_visible_suggestions(user)).order_by("-created_at", "-id")[:limit]
+    return _with_contacts(visible_suggestions(user)).order_by("-created_at", "-id")[:limit]
 
 
 def open_suggestion_count(user) -> int:
-    from conversations.selectors import capped_count
-
-    return capped_count(_visible_suggestions(user))
+    return capped_count(visible_suggestions(user))
 
 
-def _visible_suggestions(user) -> QuerySet[MergeSuggestion]:
+def visible_suggestions(user) -> QuerySet[MergeSuggestion]:
+    """Open suggestions whose two contacts the user may both see."""
     suggestions = MergeSuggestion.objects.filter(status=SuggestionStatus.OPEN)
     if sees_all_channels(user):
         return suggestions

@@ -2,7 +2,7 @@ from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
-from config import permissions
+from config.workspace import permissions
 from merging.backfill import backfill_run
 from merging.models import BackfillRun
 

@@ -1,23 +1,24 @@
-"""Merge dialog, merge-target search and suggestion dismissal (used by inbox, dashboard, contacts)."""
+"""Merge and unmerge dialogs, merge-target search and suggestion dismissal (used by inbox, dashboard,
+contacts)."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from config import permissions
-from config.htmx import render_dialog
-from config.models import Workspace
+from config.web import redirect_next, render_dialog, safe_next
+from config.workspace import permissions
+from config.workspace.models import Workspace
 from contacts.models import Contact
 from contacts.permissions import access_contact
-from contacts.selectors import contact_search, with_list_details
+from contacts.selectors import contact_profiles, contact_search, with_list_details
 from conversations.models import Message
 from merging.models import MergeSuggestion, SuggestionStatus
-from merging.services import MergeRefused, contact_merge, merge_plan, suggestion_dismiss
+from merging.services import MergeRefused, contact_merge, contact_unmerge, merge_plan, suggestion_dismiss
+from merging.tasks import backfill_request
 
 RECENT_MESSAGES = 5
 
@@ -86,7 +87,7 @@ def dialog(request: HttpRequest) -> HttpResponse:
         contact_merge(actor=request.user, target=target, source=source, choices=choices, suggestion=suggestion)
     except MergeRefused as exc:
         return _dialog(request, target, source, suggestion, choices=choices, error=str(exc))
-    destination = _safe_next(request, data.get("next", "")) or reverse("conversations:contact", args=[target.pk])
+    destination = safe_next(request, reverse("conversations:contact", args=[target.pk]))
     if request.htmx:
         return HttpResponseClientRedirect(destination)
     return redirect(destination)
@@ -96,16 +97,8 @@ def dialog(request: HttpRequest) -> HttpResponse:
 @require_POST
 def backfill(request: HttpRequest) -> HttpResponse:
     """Queue a full duplicate scan for the worker; its progress shows on the dashboard."""
-    from merging.tasks import backfill_request
-
     backfill_request(actor=request.user)
     return redirect("dashboard")
-
-
-def _safe_next(request: HttpRequest, url: str) -> str:
-    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
-        return url
-    return ""
 
 
 @login_required
@@ -142,4 +135,28 @@ def dismiss(request: HttpRequest, suggestion_id: int) -> HttpResponse:
         return HttpResponse(
             f'<li class="muted" id="suggestion-{suggestion.pk}">{_("Dismissed: not the same person.")}</li>'
         )
-    return redirect(_safe_next(request, request.POST.get("next", "")) or reverse("dashboard"))
+    return redirect_next(request, reverse("dashboard"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def unmerge(request: HttpRequest, contact_id: int) -> HttpResponse:
+    """GET: the dialog listing the merged profiles. POST: split the picked one off."""
+    permissions.require(permissions.can_unmerge(request.user), _("Only owners and managers can unmerge contacts."))
+    contact = access_contact(request.user, contact_id)
+    profiles = contact_profiles(contact)
+    error = None
+    if request.method == "POST":
+        picked = next((p for p in profiles if str(p.pk) == request.POST.get("profile")), None)
+        if picked is None:
+            error = _("Pick the profile to split off.")
+        else:
+            try:
+                contact_unmerge(actor=request.user, contact=contact, profile=picked)
+            except MergeRefused as exc:
+                error = str(exc)
+            else:
+                destination = reverse("contacts:list")
+                return HttpResponseClientRedirect(destination) if request.htmx else redirect(destination)
+    context = {"contact": contact, "profiles": profiles, "error": error}
+    return render_dialog(request, "contacts/unmerge_dialog.html", context)

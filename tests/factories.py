@@ -2,16 +2,20 @@
 
 import hashlib
 import hmac
+import io
 import itertools
 import json
 import time
+from email.message import EmailMessage
 
 import factory
-from django.contrib.auth.models import Group
+from django.core.management import call_command
 
 from channels.models import ChannelKind
 from channels.services import channel_create
-from config.models import Role, Team, User
+from config.demo.simulate import whatsapp_text_delivery
+from config.workspace.models import Role, Team, User
+from config.workspace.services import team_create
 
 _seq = itertools.count(1)
 
@@ -33,9 +37,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 def make_team(name: str, *members: User) -> Team:
-    team = Team.objects.create(name=name, group=Group.objects.create(name=f"team:{name}"))
-    team.members.add(*members)
-    return team
+    return team_create(name=name, members=members)
 
 
 def make_channel(kind: str = ChannelKind.WHATSAPP, **kwargs):
@@ -76,35 +78,29 @@ def post_webhook(client, channel, payload, *, headers=None, content_type=None):
     )
 
 
+def process_inbound() -> str:
+    """What an inbound worker does: process every waiting delivery (the real command)."""
+    out = io.StringIO()
+    call_command("process_inbound", stdout=out)
+    return out.getvalue()
+
+
+def deliver(client, channel, payload, *, headers=None, content_type=None):
+    """POST a delivery like the platform, then process it like the inbound worker; the response."""
+    response = post_webhook(client, channel, payload, headers=headers, content_type=content_type)
+    process_inbound()
+    return response
+
+
 def wa_text(wa_id: str, text: str, *, name: str = "Customer", message_id: str | None = None, ts: int | None = None):
     """A WhatsApp Cloud API delivery with one text message."""
-    return {
-        "object": "whatsapp_business_account",
-        "entry": [
-            {
-                "id": "102290129340398",
-                "changes": [
-                    {
-                        "field": "messages",
-                        "value": {
-                            "messaging_product": "whatsapp",
-                            "metadata": {"display_phone_number": "15550783881", "phone_number_id": "106540352242922"},
-                            "contacts": [{"profile": {"name": name}, "wa_id": wa_id}],
-                            "messages": [
-                                {
-                                    "from": wa_id,
-                                    "id": message_id or f"wamid.{next(_seq)}",
-                                    "timestamp": str(ts or int(time.time())),
-                                    "type": "text",
-                                    "text": {"body": text},
-                                }
-                            ],
-                        },
-                    }
-                ],
-            }
-        ],
-    }
+    return whatsapp_text_delivery(
+        wa_id=wa_id,
+        text=text,
+        name=name,
+        message_id=message_id or f"wamid.{next(_seq)}",
+        timestamp=ts or int(time.time()),
+    )
 
 
 def tg_text(chat_id: int, text: str, *, first_name="Sheena", last_name="Nelson", message_id=None, update_id=None):
@@ -141,7 +137,7 @@ def inbound(
     from django.utils import timezone
 
     from channels.inbound import InboundMessage
-    from conversations.services import inbound_message_ingest
+    from conversations.inbound.pipeline import inbound_message_ingest
 
     if channel.kind == ChannelKind.WHATSAPP and not phone:
         phone = external_id
@@ -178,3 +174,55 @@ def meta_message(sender: str, text: str, mid: str, **extra) -> dict:
         "timestamp": 1749416600001,
         "message": {"mid": mid, "text": text, **extra},
     }
+
+
+def wa_media(wa_id: str, kind: str, media_id: str, *, mime_type: str, filename: str = "", caption: str = "", **extra):
+    """A WhatsApp delivery with one image, audio, video, document or sticker message."""
+    delivery = wa_text(wa_id, "")
+    message = delivery["entry"][0]["changes"][0]["value"]["messages"][0]
+    del message["text"]
+    media = {"id": media_id, "mime_type": mime_type, "sha256": "x", **extra}
+    if filename:
+        media["filename"] = filename
+    if caption:
+        media["caption"] = caption
+    message.update(type=kind, **{kind: media})
+    return delivery
+
+
+def tg_media(chat_id: int, field: str, file_id: str, **media):
+    """A Telegram update with one photo, voice, audio, video or document."""
+    update = tg_text(chat_id, "")
+    del update["message"]["text"]
+    if field == "photo":
+        update["message"]["photo"] = [{"file_id": f"{file_id}-small", "width": 90}, {"file_id": file_id, "width": 800}]
+    else:
+        update["message"][field] = {"file_id": file_id, "file_unique_id": f"u{file_id}", **media}
+    return update
+
+
+def email_with_files(sender: str, body: str, files: list[tuple[str, str, bytes]], *, inline: tuple = ()) -> bytes:
+    """A multipart e-mail with these (filename, content type, bytes) attached and inline images."""
+    message = EmailMessage()
+    message["From"] = f"Sheena Nelson <{sender}>"
+    message["To"] = "support@shop.example"
+    message["Subject"] = "Invoice"
+    message["Message-ID"] = f"<m{next(_seq)}@mail.example.com>"
+    message["Date"] = "Sun, 08 Jun 2025 21:05:11 +0000"
+    message.set_content(body)
+    if inline:
+        message.add_alternative(f'<p>{body}</p><img src="cid:{inline[0]}">', subtype="html")
+        html = message.get_payload()[1]
+        maintype, subtype = inline[2].split("/")
+        html.add_related(inline[3], maintype=maintype, subtype=subtype, cid=f"<{inline[0]}>", filename=inline[1])
+    for filename, content_type, content in files:
+        maintype, subtype = content_type.split("/")
+        message.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
+    return message.as_bytes()
+
+
+def meta_media(sender: str, mid: str, url: str, kind: str = "image") -> dict:
+    """A Messenger/Instagram `messaging` event with one attachment (no text)."""
+    event = meta_message(sender, "", mid, attachments=[{"type": kind, "payload": {"url": url}}])
+    del event["message"]["text"]
+    return event

@@ -1,8 +1,10 @@
 """Run the real background worker (`manage.py db_worker`) as its own process against the test DB."""
 
 import os
+import signal
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.db import connection
@@ -31,3 +33,24 @@ def run_worker(extra_env: dict | None = None) -> subprocess.CompletedProcess:
     )
     assert result.returncode == 0, result.stderr
     return result
+
+
+@contextmanager
+def inbound_worker(**env):
+    """A real `manage.py inbound_worker` process, ready (listening) when the block starts."""
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "inbound_worker", "--batch-size", "1"],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": database_url(), **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        ready = worker.stdout.readline()
+        assert "inbound worker ready" in ready, worker.stderr.read()
+        yield worker
+    finally:
+        if worker.poll() is None:
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(timeout=30)

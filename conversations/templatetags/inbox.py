@@ -1,20 +1,10 @@
 from django import template
 from django.utils.html import format_html
 
-register = template.Library()
+from channels import platforms
+from conversations.selectors import COUNT_CAP
 
-SHORT = {
-    "whatsapp": "WA",
-    "telegram": "TG",
-    "messenger": "FB",
-    "instagram": "IG",
-    "email": "✉",
-    "webchat": "Web",
-    "line": "LINE",
-    "viber": "Vb",
-    "wechat": "WC",
-    "sms": "SMS",
-}
+register = template.Library()
 
 
 @register.simple_tag
@@ -25,7 +15,7 @@ def channel_badge(channel, main: bool = False):
         channel.kind,
         channel.name,
         "★ " if main else "",
-        SHORT.get(channel.kind, channel.kind),
+        channel.platform.badge,
     )
 
 
@@ -43,6 +33,15 @@ def identity_badge(identity, contact):
 @register.filter
 def capped(value):
     """A count from `capped_count`: "999+" once it reaches the cap."""
-    from conversations.selectors import COUNT_CAP
-
     return f"{COUNT_CAP - 1}+" if value >= COUNT_CAP else value
+
+
+@register.filter
+def sendable_media(identity) -> str:
+    """The attachment kinds the composer may send on this channel, space-separated."""
+    return " ".join(sorted(platforms.sendable_media(identity.channel.kind)))
+
+
+@register.filter
+def media_max_bytes(identity) -> int:
+    return platforms.media_max_bytes(identity.channel.kind)

@@ -11,14 +11,24 @@ from datetime import timedelta
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from config.models import Team, User
-from contacts.models import Contact, KeyKind, KeySource
+from config.workspace.models import Team, User, Workspace
+from config.workspace.services import team_round_robin_advance
+from contacts.events import event_record
+from contacts.models import Contact, EventKind, KeyKind, KeySource
 from contacts.normalize import normalize_email, normalize_phone
-from contacts.services import comment_add, contact_key_add
-from conversations.events import event_record
-from conversations.models import Conversation, EventKind, Message, OpenedBy, Workflow, WorkflowRun
+from contacts.services import comment_add, contact_key_add, contact_profile_update
+from conversations.models import Conversation, Message, OpenedBy, Workflow, WorkflowRun
+from conversations.services import (
+    bot_message_send,
+    conversation_assign,
+    conversation_close,
+    conversation_field_set,
+    conversation_route_to_team,
+)
 from conversations.workflows.steps import steps_at
+from merging.detection import suggestions_refresh
 
 Status = WorkflowRun.Status
 
@@ -48,12 +58,12 @@ def run_start(conversation_id: int) -> WorkflowRun | None:
     return run
 
 
-def run_answer(run_id: int, message_id: int) -> None:
+def run_answer(run_id: int, message_id: int) -> WorkflowRun | None:
     """The contact's message while the run waits at an ask step is the answer."""
     with transaction.atomic():
         run = WorkflowRun.objects.select_for_update().select_related("conversation", "workflow").get(pk=run_id)
         if run.status != Status.WAITING:
-            return
+            return None
         message = Message.objects.get(pk=message_id)
         step = _current(run)
         value, error = _validate(step, message.body)
@@ -63,26 +73,28 @@ def run_answer(run_id: int, message_id: int) -> None:
                 _bot_say(run, f"{step.get('invalid_message') or error}\n{step['prompt']}".strip())
                 _log(run, "invalid answer, asked again", answer=message.body[:200])
                 run.save()
-                return
+                return run
             _log(run, "no valid answer, going on", answer=message.body[:200])
         else:
             _save_answer(run, step, value)
         _step_done(run)
         _advance(run)
+    return run
 
 
-def run_timeout(run_id: int, waiting_step: int) -> None:
+def run_timeout(run_id: int, waiting_step: int) -> WorkflowRun | None:
     with transaction.atomic():
         run = WorkflowRun.objects.select_for_update().select_related("conversation", "workflow").get(pk=run_id)
         if run.status != Status.WAITING or run.waiting_step != waiting_step:
-            return  # answered meanwhile
+            return None  # answered meanwhile
         step = _current(run)
         _log(run, "no answer in time")
         if step.get("on_timeout") == "close":
             _close(run)
-            return
+            return run
         _step_done(run)
         _advance(run)
+    return run
 
 
 def _current(run: WorkflowRun) -> dict:
@@ -121,11 +133,6 @@ def _ask(run, step, path, index):
     minutes = int(step.get("timeout_minutes") or 0)
     run.timeout_at = timezone.now() + timedelta(minutes=minutes) if minutes else None
     _log(run, "asked", question=step["prompt"])
-    if run.timeout_at:
-        from conversations.tasks import workflow_timeout
-
-        run.save()
-        workflow_timeout.using(run_after=run.timeout_at).enqueue(run_id=run.pk, waiting_step=run.waiting_step)
     return "wait"
 
 
@@ -154,8 +161,9 @@ def _branch(run, step, path, index):
 def _assign_team(run, step, path, index):
     team = Team.objects.filter(pk=step.get("team")).first()
     if team is not None:
-        Conversation.objects.filter(pk=run.conversation_id).update(team=team)
-        run.conversation.team = team
+        run.conversation = conversation_route_to_team(
+            actor=None, conversation=run.conversation, team=team, via="workflow"
+        )
         _log(run, "routed to team", team=team.name)
     return "next"
 
@@ -168,15 +176,10 @@ def _auto_assign(run, step, path, index):
     if agent is None:
         _log(run, "no available agent", team=team.name if team else None)
         return "next"
-    conversation.assignee = agent
-    Conversation.objects.filter(pk=conversation.pk).update(assignee=agent)
-    Team.objects.filter(pk=team.pk).update(last_assigned=agent)
-    event_record(
-        contact=conversation.contact,
-        conversation=conversation,
-        kind=EventKind.ASSIGNED,
-        data={"assignee": agent.get_username(), "team": team.name, "by": "workflow"},
+    run.conversation = conversation_assign(
+        actor=None, conversation=conversation, assignee=agent, team=team, via="workflow"
     )
+    team_round_robin_advance(team=team, assignee=agent)
     _finish(run, "assigned", agent=agent.get_username())
     return "end"
 
@@ -215,8 +218,6 @@ def _close_step(run, step, path, index):
 
 
 def _close(run: WorkflowRun) -> None:
-    from conversations.services import conversation_close
-
     conversation_close(actor=None, conversation=run.conversation, reason="workflow")
     _finish(run, "closed the conversation")
 
@@ -245,19 +246,17 @@ def _validate(step: dict, text: str) -> tuple[object, str | None]:
     kind = step.get("answer_type")
     if kind == "email":
         email = normalize_email(text)
-        return (text, None) if email.is_valid else (None, "That does not look like an e-mail address.")
+        return (text, None) if email.is_valid else (None, _("That does not look like an e-mail address."))
     if kind == "phone":
-        from config.models import Workspace
-
         phone = normalize_phone(text, Workspace.current().phone_region)
-        return (text, None) if phone.is_valid else (None, "That does not look like a phone number.")
+        return (text, None) if phone.is_valid else (None, _("That does not look like a phone number."))
     if kind == "choice":
         options = step.get("options", [])
         for number, option in enumerate(options, start=1):
             if text.lower() in (option.lower(), str(number)):
                 return option, None
-        return None, "Please answer with one of the options."
-    return (text, None) if text else (None, "Please write an answer.")
+        return None, _("Please answer with one of the options.")
+    return (text, None) if text else (None, _("Please write an answer."))
 
 
 def _save_answer(run: WorkflowRun, step: dict, value) -> None:
@@ -268,19 +267,18 @@ def _save_answer(run: WorkflowRun, step: dict, value) -> None:
     if save_to in ("contact.email", "contact.phone"):
         kind = KeyKind.EMAIL if save_to == "contact.email" else KeyKind.PHONE
         contact_key_add(contact=contact, kind=kind, raw=value, source=KeySource.WORKFLOW)
+        suggestions_refresh(contact_id=contact.pk)  # a collected phone or e-mail can raise a suggestion
     elif save_to.startswith("contact.property:"):
-        contact.properties = {**contact.properties, save_to.removeprefix("contact.property:"): value}
-        contact.save(update_fields=["properties", "updated_at"])
+        name = save_to.removeprefix("contact.property:")
+        contact_profile_update(actor=None, contact=contact, properties={**contact.properties, name: value})
     else:
-        fields = {**conversation.fields, save_to.removeprefix("conversation."): value}
-        Conversation.objects.filter(pk=conversation.pk).update(fields=fields)
-        conversation.fields = fields
+        run.conversation = conversation_field_set(
+            conversation=conversation, name=save_to.removeprefix("conversation."), value=value
+        )
     _log(run, "answer saved", field=save_to, value=str(value)[:200])
 
 
 def _bot_say(run: WorkflowRun, text: str) -> None:
-    from conversations.services import bot_message_send
-
     bot_message_send(conversation=run.conversation, body=text)
 
 

@@ -100,13 +100,3 @@ def steps_at(steps: list, path: list) -> list:
     if not isinstance(node, list):
         raise StepError("That path does not point at a list of steps.")
     return node
-
-
-def walk(steps: list, path=()):
-    """Every step with its path (depth first)."""
-    for index, step in enumerate(steps):
-        yield [*path, index], step
-        if step.get("type") == "branch":
-            for case_index, case in enumerate(step.get("cases", [])):
-                yield from walk(case.get("steps", []), [*path, index, "cases", case_index, "steps"])
-            yield from walk(step.get("default", []), [*path, index, "default"])

@@ -9,11 +9,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from channels.models import Channel
-from config import permissions
-from config.models import Team
+from config.workspace import permissions
+from config.workspace.models import Team
 from conversations.models import Workflow
 from conversations.workflows import builder
 from conversations.workflows.steps import (
@@ -25,6 +26,10 @@ from conversations.workflows.steps import (
     validate_step,
 )
 
+managers_only = permissions.view_requires(
+    permissions.can_manage_workflows, _lazy("Workflows are for managers and owners.")
+)
+
 
 class WorkflowForm(forms.ModelForm):
     class Meta:
@@ -32,13 +37,12 @@ class WorkflowForm(forms.ModelForm):
         fields = ["name", "description", "is_active", "priority", "channels"]
         widgets = {"channels": forms.CheckboxSelectMultiple, "description": forms.Textarea(attrs={"rows": 2})}
         labels = {
+            "name": gettext_lazy("Name"),
+            "description": gettext_lazy("Description"),
+            "priority": gettext_lazy("Priority"),
             "is_active": gettext_lazy("Active"),
             "channels": gettext_lazy("Trigger: conversation opened by the contact on"),
         }
-
-
-def _require(request):
-    permissions.require(permissions.can_manage_workflows(request.user), _("Workflows are for managers and owners."))
 
 
 def _tree(steps: list, path: list) -> list[dict]:
@@ -67,16 +71,16 @@ def _tree(steps: list, path: list) -> list[dict]:
 
 @login_required
 @require_GET
+@managers_only
 def workflow_list(request: HttpRequest) -> HttpResponse:
-    _require(request)
     workflows = Workflow.objects.prefetch_related("channels").order_by("priority", "id")
     return render(request, "conversations/workflows/list.html", {"workflows": workflows})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@managers_only
 def workflow_edit(request: HttpRequest, workflow_id: int | None = None) -> HttpResponse:
-    _require(request)
     workflow = get_object_or_404(Workflow, pk=workflow_id) if workflow_id else None
     form = WorkflowForm(request.POST if request.method == "POST" else None, instance=workflow)
     if request.method == "POST" and form.is_valid():
@@ -99,9 +103,9 @@ def workflow_edit(request: HttpRequest, workflow_id: int | None = None) -> HttpR
 
 @login_required
 @require_POST
+@managers_only
 def step_action(request: HttpRequest, workflow_id: int) -> HttpResponse:
     """Add, edit, move or remove a step, or add/remove a branch case; then back to the builder."""
-    _require(request)
     workflow = get_object_or_404(Workflow, pk=workflow_id)
     action, data = request.POST.get("action", ""), request.POST
     try:

@@ -10,10 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channels.models import ChannelIdentity
-from config import permissions
-from contacts.models import MAX_PROFILES_PER_CONTACT, Comment, Contact
-from conversations.events import event_record
-from conversations.models import Conversation, ConversationStatus, EventKind, Message
+from config.workspace import permissions
+from contacts.events import event_record
+from contacts.models import MAX_PROFILES_PER_CONTACT, Comment, Contact, EventKind
+from conversations.models import Conversation, ConversationStatus, Message
 from merging.detection import open_suggestions_of, suggestions_refresh
 from merging.models import MergeAction, MergeRecord, MergeSuggestion, SuggestionStatus
 from merging.services.rows import lock_contacts, move_owned_rows, update_with_history, with_retries

@@ -9,8 +9,8 @@ from django.db.models import Model, QuerySet
 from django.db.utils import OperationalError
 
 from channels.models import ChannelIdentity
-from contacts.models import Comment, Contact, ContactKey
-from conversations.models import Conversation, Event
+from contacts.models import Comment, Contact, ContactKey, Event
+from conversations.models import Conversation
 
 HISTORY_MODELS = (ChannelIdentity, ContactKey, Comment)
 OWNED_MODELS = (ChannelIdentity, ContactKey, Conversation, Comment, Event)

@@ -2,7 +2,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config import permissions
+from config.workspace import permissions
 from merging.models import MergeSuggestion, SuggestionStatus
 from merging.services.merge import MergeRefused
 

@@ -4,7 +4,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config import permissions
+from config.workspace import permissions
 from contacts.models import Contact
 from merging.models import MergeAction, MergeRecord, MergeSuggestion, SuggestionStatus
 from merging.services.merge import MergeRefused, contact_merge

@@ -8,10 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channels.models import ChannelIdentity
-from config import permissions
-from contacts.models import Contact, ContactKey, KeyKind
-from conversations.events import event_record
-from conversations.models import Conversation, ConversationStatus, EventKind
+from config.workspace import permissions
+from contacts.events import event_record
+from contacts.models import Contact, ContactKey, EventKind, KeyKind
+from conversations.models import Conversation, ConversationStatus
 from merging.detection import suggestions_refresh
 from merging.models import MergeAction, MergeRecord, MergeSuggestion, SuggestionStatus
 from merging.services.merge import SOURCE, MergeRefused

@@ -65,3 +65,50 @@
     if (timeline) timeline.scrollTop = timeline.scrollHeight;
   });
 })();
+
+// The composer's file: a pasted image becomes the attached file, and a file the chosen channel
+// cannot send (kind or size) is named before sending, with Send disabled.
+(function () {
+  "use strict";
+  function kindOf(file) {
+    const major = (file.type || "").split("/")[0];
+    return ["image", "audio", "video"].includes(major) ? major : "document";
+  }
+  function check(form) {
+    const input = form.querySelector("input[type=file]");
+    const option = form.querySelector("select[name=identity]").selectedOptions[0];
+    const warning = form.querySelector("#attach-warning");
+    const send = form.querySelector("button[type=submit]");
+    const file = input && input.files[0];
+    let problem = "";
+    if (file && option) {
+      const kinds = (option.dataset.media || "").split(" ").filter(Boolean);
+      const limit = parseInt(option.dataset.maxBytes || "0", 10);
+      const fill = function (text) {
+        return text.replace("{channel}", option.dataset.channel).replace("{kind}", kindOf(file))
+          .replace("{size}", String(Math.floor(limit / 1048576)));
+      };
+      if (!kinds.includes(kindOf(file))) problem = fill(warning.dataset.kindRefused);
+      else if (limit && file.size > limit) problem = fill(warning.dataset.tooLarge);
+    }
+    warning.textContent = problem;
+    warning.hidden = !problem;
+    send.disabled = Boolean(problem);
+  }
+  document.addEventListener("change", function (event) {
+    const form = event.target.closest("form[data-composer]");
+    if (form) check(form);
+  });
+  document.addEventListener("paste", function (event) {
+    const form = event.target.closest && event.target.closest("form[data-composer]");
+    if (!form || !event.clipboardData) return;
+    const image = Array.from(event.clipboardData.files).find(function (f) { return f.type.startsWith("image/"); });
+    if (!image) return;
+    event.preventDefault();
+    const transfer = new DataTransfer();
+    const extension = image.type.split("/")[1] || "png";
+    transfer.items.add(new File([image], image.name && image.name !== "image." + extension ? image.name : "pasted-image." + extension, { type: image.type }));
+    form.querySelector("input[type=file]").files = transfer.files;
+    check(form);
+  });
+})();

@@ -10,6 +10,17 @@
   var channel = script.getAttribute("data-channel");
   var base = new URL(script.src, location.href).origin + "/webchat/" + channel;
   var storeKey = "mergeinbox:" + channel;
+  // The widget speaks the page's language (data-lang, else <html lang>), else the visitor's browser's.
+  var lang = script.getAttribute("data-lang") || document.documentElement.lang || "";
+  var query = "?lang=" + encodeURIComponent(lang);
+  // English until /config answers with the strings in the visitor's language.
+  var T = {
+    open: "Chat with us", chat: "Chat", close: "Close the chat", intro: "Before we start, tell us how to reach you.",
+    name: "Your name", email: "E-mail", phone: "Phone (WhatsApp)", start: "Start chat",
+    required: "This field is required.", invalid: "Please check this value.", placeholder: "Write a message\u2026",
+    message: "Message", send: "Send", you: "You", agent: "Agent", failed: "Your message could not be sent. Please try again."
+  };
+  var config = null;
   var state = { token: null, lastId: 0, timer: null, seen: {} };
   try { state.token = localStorage.getItem(storeKey); } catch (e) { /* storage blocked */ }
 
@@ -31,8 +42,8 @@
     ".composer{display:flex;gap:6px;padding:8px;border-top:1px solid #e3e6ec}.composer input{flex:1}" +
     ".error{color:#c8372d;font-size:12px}" +
     "</style>" +
-    "<button class='bubble' type='button' aria-label='Chat with us' aria-expanded='false'>\u2709</button>" +
-    "<section class='panel' role='dialog' aria-label='Chat' hidden><div class='head'></div><div class='content'></div></section>";
+    "<button class='bubble' type='button' aria-expanded='false'>\u2709</button>" +
+    "<section class='panel' role='dialog' hidden><div class='head'></div><div class='content'></div></section>";
   document.body.appendChild(host);
 
   var bubble = root.querySelector(".bubble");
@@ -55,35 +66,53 @@
     return node;
   }
 
-  var LABELS = { name: "Your name", email: "E-mail", phone: "Phone (WhatsApp)" };
+  function applyLanguage() {
+    bubble.setAttribute("aria-label", T.open);
+    panel.setAttribute("aria-label", T.chat);
+    if (config && config.language) host.setAttribute("lang", config.language);
+  }
+  applyLanguage();
+
+  function loadConfig() {
+    return api("/config" + query).then(function (result) {
+      if (result.ok) {
+        config = result.data;
+        Object.keys(config.strings || {}).forEach(function (key) { T[key] = config.strings[key]; });
+        applyLanguage();
+      }
+      return result;
+    });
+  }
+  loadConfig();
+
   var TYPES = { name: "text", email: "email", phone: "tel" };
 
   function showPrechat(config) {
     content.innerHTML = "";
     var form = el("form", { novalidate: "" });
-    form.appendChild(el("p", { style: "margin:0;font-size:14px" }, "Before we start, tell us how to reach you."));
+    form.appendChild(el("p", { style: "margin:0;font-size:14px" }, T.intro));
     config.prechat.fields.forEach(function (field) {
       var required = config.prechat.required.indexOf(field) >= 0;
-      var label = el("label", {}, LABELS[field] + (required ? " *" : ""));
+      var label = el("label", {}, T[field] + (required ? " *" : ""));
       var input = el("input", { name: field, type: TYPES[field], autocomplete: field === "phone" ? "tel" : field });
       if (required) input.required = true;
       label.appendChild(input);
       label.appendChild(el("span", { class: "error", "data-for": field }));
       form.appendChild(label);
     });
-    form.appendChild(el("button", { class: "send", type: "submit" }, "Start chat"));
+    form.appendChild(el("button", { class: "send", type: "submit" }, T.start));
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var valid = true;
       Array.prototype.forEach.call(form.querySelectorAll("input"), function (input) {
-        var message = input.checkValidity() ? "" : (input.validity.valueMissing ? "This field is required." : "Please check this value.");
+        var message = input.checkValidity() ? "" : (input.validity.valueMissing ? T.required : T.invalid);
         form.querySelector("[data-for=" + input.name + "]").textContent = message;
         if (message) valid = false;
       });
       if (!valid) return;
       var body = {};
       Array.prototype.forEach.call(form.querySelectorAll("input"), function (input) { body[input.name] = input.value; });
-      api("/sessions", { method: "POST", body: body }).then(function (result) {
+      api("/sessions" + query, { method: "POST", body: body }).then(function (result) {
         if (!result.ok) {
           var errors = (result.data && result.data.errors) || {};
           Object.keys(errors).forEach(function (field) {
@@ -110,9 +139,9 @@
     content.innerHTML = "";
     var body = el("div", { class: "body", "aria-live": "polite" });
     var form = el("form", { class: "composer" });
-    var input = el("input", { name: "text", placeholder: "Write a message\u2026", "aria-label": "Message", autocomplete: "off" });
+    var input = el("input", { name: "text", placeholder: T.placeholder, "aria-label": T.message, autocomplete: "off" });
     form.appendChild(input);
-    form.appendChild(el("button", { class: "send", type: "submit" }, "Send"));
+    form.appendChild(el("button", { class: "send", type: "submit" }, T.send));
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var text = input.value.trim();
@@ -121,6 +150,11 @@
       var clientId = Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
       api("/messages", { method: "POST", body: { text: text, client_id: clientId } }).then(function (result) {
         if (result.status === 401) return resetSession();
+        if (!result.ok) {
+          input.value = text;
+          body.appendChild(el("div", { class: "error", role: "alert" }, T.failed));
+          return;
+        }
         poll();
       });
     });
@@ -139,13 +173,21 @@
     if (!body || !state.token) return;
     api("/messages?after=" + state.lastId).then(function (result) {
       if (result.status === 401) return resetSession();
+      var shownReply = 0;
       (result.data.messages || []).forEach(function (message) {
         state.lastId = Math.max(state.lastId, message.id);
         if (state.seen[message.id]) return;
         state.seen[message.id] = true;
-        body.appendChild(el("div", { class: "msg " + message.from }, message.text));
+        var bubble = el("div", { class: "msg " + message.from }, message.text);
+        (message.files || []).forEach(function (file) {
+          var link = el("a", { href: file.url, download: file.name, target: "_blank", rel: "noopener" }, "📄 " + file.name);
+          bubble.appendChild(el("div", { class: "file" })).appendChild(link);
+        });
+        body.appendChild(bubble);
+        if (message.from === "agent") shownReply = Math.max(shownReply, message.id);
       });
       body.scrollTop = body.scrollHeight;
+      if (shownReply) api("/seen", { method: "POST", body: { up_to: shownReply } });
     });
   }
 
@@ -156,11 +198,11 @@
   }
 
   function open() {
-    api("/config").then(function (result) {
-      root.querySelector(".head").textContent = result.data.name || "Chat";
+    loadConfig().then(function (result) {
+      root.querySelector(".head").textContent = result.data.name || T.chat;
       if (state.token) showChat();
       else if (result.data.prechat && result.data.prechat.enabled) showPrechat(result.data);
-      else api("/sessions", { method: "POST", body: {} }).then(function (r) { startChat(r.data.token); });
+      else api("/sessions" + query, { method: "POST", body: {} }).then(function (r) { startChat(r.data.token); });
     });
   }
 

@@ -31,7 +31,9 @@ def login(page, live_server):
         page.fill("#id_username", user.username)
         page.fill("#id_password", password)
         page.click("button[type=submit]")
-        page.wait_for_load_state("networkidle")
+        # Logged in once the browser has left the login page (a refused login stays there and fails
+        # here); waiting for the load event, not for network idle, which the inbox's poll delays.
+        page.wait_for_url(lambda url: "/login/" not in url)
         return page
 
     return log_in

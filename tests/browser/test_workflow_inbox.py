@@ -4,9 +4,9 @@ import pytest
 from guardian.shortcuts import assign_perm
 from playwright.sync_api import expect
 
-from config.models import Role
+from config.workspace.models import Role
 from conversations.models import Workflow
-from tests.factories import UserFactory, make_team, post_webhook, wa_text
+from tests.factories import UserFactory, deliver, make_team, wa_text
 from tests.worker import run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -38,7 +38,7 @@ def test_the_agent_assigned_by_the_workflow_sees_the_routed_conversation(
         ],
     )
     for text in ("Hello, I want to order", "nope", "rina@example.com"):
-        post_webhook(client, whatsapp, wa_text("6281234567890", text, name="Rina"))
+        deliver(client, whatsapp, wa_text("6281234567890", text, name="Rina"))
         run_worker(worker_env)
 
     page = login(on_duty)

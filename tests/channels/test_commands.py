@@ -5,7 +5,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from channels.models import Channel
-from tests.factories import email_raw, post_webhook, wa_text
+from tests.factories import deliver, email_raw, wa_text
 
 
 def run(*args) -> str:
@@ -50,12 +50,12 @@ def test_add_channel_refuses_a_malformed_setting(db):
 
 
 def test_export_contacts_prints_json_lines_with_normalised_keys(client, whatsapp, email_channel):
-    post_webhook(client, whatsapp, wa_text("16505551234", "hi", name="Sheena Nelson"))
-    post_webhook(client, email_channel, email_raw("Sheena.Nelson@Example.com", "hello"))
+    deliver(client, whatsapp, wa_text("16505551234", "hi", name="Sheena Nelson"))
+    deliver(client, email_channel, email_raw("Sheena.Nelson@Example.com", "hello"))
     rows = [json.loads(line) for line in run("export_contacts").splitlines()]
     assert len(rows) == 2
     wa, mail = rows
     assert wa["phones"] == ["+16505551234"]
-    assert wa["channels"] == [{"kind": "whatsapp", "external_id": "16505551234"}]
+    assert wa["channels"] == [{"kind": "whatsapp", "external_id": "16505551234", "username": ""}]
     assert mail["emails"] == ["sheena.nelson@example.com"]
     assert wa["merged_from"] == [] and wa["suggestions"] == []

@@ -17,7 +17,7 @@ def chat(webchat):
 
 
 def url(name, channel):
-    return reverse(f"channels:widget_{name}", args=[channel.public_id])
+    return reverse(f"inbound:widget_{name}", args=[channel.public_id])
 
 
 def start(client, channel, **fields):
@@ -100,3 +100,34 @@ def test_the_widget_script_and_demo_page_are_served(client, chat):
     assert script.status_code == 200 and script["Content-Type"].startswith("application/javascript")
     demo = client.get("/widget-demo/").content.decode()
     assert f'data-channel="{chat.public_id}"' in demo
+
+
+def test_reading_the_chat_writes_nothing_and_the_widget_marks_shown_replies_delivered(client, chat, manager):
+    from conversations.models import DeliveryStatus, Direction
+
+    token = start(client, chat, email="rina@example.com").json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    client.post(
+        url("messages", chat), json.dumps({"text": "Hi", "client_id": "c1"}), "application/json", headers=headers
+    )
+    visitor_message = Message.objects.get()
+    reply = Message.objects.create(
+        conversation=visitor_message.conversation,
+        identity=visitor_message.identity,
+        channel=chat,
+        direction=Direction.OUTBOUND,
+        body="Hello Rina",
+        status=DeliveryStatus.SENT,
+    )
+    assert [m["text"] for m in client.get(url("messages", chat), headers=headers).json()["messages"]] == [
+        "Hi",
+        "Hello Rina",
+    ]
+    reply.refresh_from_db()
+    assert reply.status == DeliveryStatus.SENT  # a GET never writes
+    seen = client.post(url("seen", chat), json.dumps({"up_to": reply.pk}), "application/json", headers=headers)
+    assert seen.json() == {"delivered": 1}
+    reply.refresh_from_db()
+    assert reply.status == DeliveryStatus.DELIVERED
+    assert client.post(url("seen", chat), "{}", "application/json", headers=headers).status_code == 400
+    assert client.post(url("seen", chat), json.dumps({"up_to": 1}), "application/json").status_code == 401

@@ -97,3 +97,12 @@ def test_login_is_rate_limited_per_username(client, agent):
 def test_login_works_with_the_right_password(client, agent):
     response = client.post("/login/", {"username": agent.username, "password": "pw-for-tests-123"})
     assert response.status_code == 302
+
+
+def test_a_task_backend_whose_enqueue_does_not_join_the_transaction_is_refused(settings):
+    from conversations.checks import task_backend_is_transactional
+
+    assert task_backend_is_transactional(None) == []
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend"}}
+    errors = task_backend_is_transactional(None)
+    assert [e.id for e in errors] == ["mergeinbox.E001"] and "RQBackend" in errors[0].msg

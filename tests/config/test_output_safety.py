@@ -10,7 +10,7 @@ from channels.models import ChannelKind
 from contacts.models import Contact
 from merging.models import MergeSuggestion
 from merging.services import contact_merge
-from tests.factories import make_channel, meta_delivery, meta_message, post_webhook, tg_text, wa_text, webchat_message
+from tests.factories import deliver, make_channel, meta_delivery, meta_message, tg_text, wa_text, webchat_message
 
 XSS = [
     "<script>alert(1)</script>",
@@ -28,20 +28,20 @@ def deliver_everywhere(client, payload: str, index: int):
     mail = make_channel(ChannelKind.EMAIL, name=f"mail{index}")
     web = make_channel(ChannelKind.WEBCHAT, name=f"web{index}")
     fb = make_channel(ChannelKind.MESSENGER, name=f"fb{index}")
-    post_webhook(client, wa, wa_text(f"62812345678{index:02d}", payload, name=payload))
+    deliver(client, wa, wa_text(f"62812345678{index:02d}", payload, name=payload))
     update = tg_text(9000 + index, payload)
     update["message"]["from"]["first_name"] = payload
-    post_webhook(client, tg, update)
+    deliver(client, tg, update)
     html = f"<html><body><p>{payload}</p><script>alert('mail')</script></body></html>"
     raw = (
         f"From: {formataddr((payload, f'x{index}@example.com'))}\r\nSubject: {payload}\r\n"
         f"Message-ID: <xss{index}@x>\r\n"
         f"MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n{html}"
     ).encode()
-    post_webhook(client, mail, raw)
-    post_webhook(client, web, webchat_message(f"s{index}", payload, name=payload, email=f"x{index}@example.com"))
+    deliver(client, mail, raw)
+    deliver(client, web, webchat_message(f"s{index}", payload, name=payload, email=f"x{index}@example.com"))
     messenger = meta_delivery(meta_message(f"77{index}", payload, f"m_xss{index}"))
-    post_webhook(client, fb, json.dumps(messenger))
+    deliver(client, fb, json.dumps(messenger))
 
 
 def pages(manager_contact, suggestion):
@@ -54,7 +54,7 @@ def pages(manager_contact, suggestion):
         reverse("dashboard"),
         reverse("merging:dialog") + f"?suggestion={suggestion.pk}",
         reverse("merging:search") + f"?target={manager_contact.pk}&q=x",
-        reverse("contacts:unmerge", args=[manager_contact.pk]),
+        reverse("merging:unmerge", args=[manager_contact.pk]),
     ]
 
 

@@ -9,8 +9,11 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from conversations.attachments import attachments_store
+from conversations.media import thumbnail_make
 from merging.models import MergeSuggestion
 from merging.services import contact_merge
+from tests.conversations.test_media_inbound import jpeg_bytes
 from tests.factories import contact_of, inbound
 
 ROLES = ["anonymous", "agent", "agent_without_access", "manager", "owner", "admin_user"]
@@ -22,9 +25,9 @@ MATRIX = [
     ("dashboard", "get", lambda w: reverse("dashboard"), None, [LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, OK]),
     ("conversations:inbox", "get", lambda w: reverse("conversations:inbox"), None, [LOGIN, OK, OK, OK, OK, OK]),
     (
-        "conversations:updates",
+        "live_updates",
         "get",
-        lambda w: reverse("conversations:updates"),
+        lambda w: reverse("live_updates"),
         None,
         [LOGIN, 204, 204, 204, 204, 204],
     ),
@@ -85,6 +88,34 @@ MATRIX = [
         [LOGIN, FORBIDDEN, MISSING, FORBIDDEN, FORBIDDEN, FORBIDDEN],
     ),  # only failed messages can be retried
     (
+        "conversations:attachment",
+        "get",
+        lambda w: reverse("conversations:attachment", args=[w["attachment"].pk]),
+        None,
+        [LOGIN, OK, MISSING, OK, OK, OK],
+    ),
+    (
+        "conversations:attachment_file",
+        "get",
+        lambda w: reverse("conversations:attachment_file", args=[w["attachment"].pk]),
+        None,
+        [LOGIN, OK, MISSING, OK, OK, OK],
+    ),
+    (
+        "conversations:attachment_thumbnail",
+        "get",
+        lambda w: reverse("conversations:attachment_thumbnail", args=[w["attachment"].pk]),
+        None,
+        [LOGIN, OK, MISSING, OK, OK, OK],
+    ),
+    (
+        "conversations:attachment_retry",
+        "post",
+        lambda w: reverse("conversations:attachment_retry", args=[w["attachment"].pk]),
+        None,
+        [LOGIN, REDIRECT, MISSING, REDIRECT, REDIRECT, REDIRECT],
+    ),  # a stored file is not downloaded again
+    (
         "conversations:contact",
         "get",
         lambda w: reverse("conversations:contact", args=[w["contact"].pk]),
@@ -114,16 +145,16 @@ MATRIX = [
         [LOGIN, REDIRECT, MISSING, REDIRECT, REDIRECT, REDIRECT],
     ),
     (
-        "contacts:unmerge",
+        "merging:unmerge",
         "get",
-        lambda w: reverse("contacts:unmerge", args=[w["merged"].pk]),
+        lambda w: reverse("merging:unmerge", args=[w["merged"].pk]),
         None,
         [LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, OK],
     ),
     (
-        "contacts:unmerge",
+        "merging:unmerge",
         "post",
-        lambda w: reverse("contacts:unmerge", args=[w["merged"].pk]),
+        lambda w: reverse("merging:unmerge", args=[w["merged"].pk]),
         lambda w: {},
         [LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, OK],
     ),  # no profile picked: the dialog again, nothing done
@@ -177,6 +208,13 @@ MATRIX = [
         [LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, OK],
     ),
     (
+        "channels:inbound_health",
+        "get",
+        lambda w: reverse("channels:inbound_health"),
+        None,
+        [LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, OK],
+    ),
+    (
         "channels:access",
         "get",
         lambda w: reverse("channels:access", args=[w["identity"].channel_id]),
@@ -219,12 +257,14 @@ MATRIX = [
 ]
 # Public by design, authenticated by platform signatures or widget session tokens (tested elsewhere).
 PUBLIC = {
-    "channels:webhook",
-    "channels:widget_js",
-    "channels:widget_demo",
-    "channels:widget_config",
-    "channels:widget_sessions",
-    "channels:widget_messages",
+    "inbound:webhook",
+    "inbound:widget_js",
+    "inbound:widget_demo",
+    "inbound:widget_config",
+    "inbound:widget_sessions",
+    "inbound:widget_messages",
+    "inbound:widget_seen",
+    "inbound:widget_file",  # a signed per-visitor link (tests/conversations/test_media_outbound.py)
     "set_language",
 }
 TAKES_GET_AND_POST = {
@@ -232,7 +272,7 @@ TAKES_GET_AND_POST = {
     "logout",
     "login",
     "merging:dialog",
-    "contacts:unmerge",
+    "merging:unmerge",
     "workflows:new",
     "workflows:edit",
     "admin:index",
@@ -251,7 +291,12 @@ def world(whatsapp, webchat, manager):
     contact_merge(actor=manager, target=merged, source=contact_of(inbound(whatsapp, "6288888888888", "y")))
     from conversations.models import Workflow
 
+    (attachment,) = attachments_store(
+        message=message, items=[{"kind": "image", "ref": "i"}], contents={"i": jpeg_bytes((400, 400))}
+    )
+    thumbnail_make(attachment=attachment)
     return {
+        "attachment": attachment,
         "conversation": message.conversation,
         "message": message,
         "contact": contact,

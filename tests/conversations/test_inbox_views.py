@@ -145,11 +145,11 @@ def test_assign_to_an_agent(client, manager, agent, conversation):
 
 def test_updates_says_204_when_nothing_is_new_and_triggers_a_refresh_when_something_is(client, agent, whatsapp):
     client.force_login(agent)
-    first = client.get(reverse("conversations:updates"))
+    first = client.get(reverse("live_updates"))
     cursor = first["X-Updates-Cursor"]
-    assert client.get(reverse("conversations:updates"), {"cursor": cursor}).status_code == 204
+    assert client.get(reverse("live_updates"), {"cursor": cursor}).status_code == 204
     inbound(whatsapp, "6281234567890", "new", at=timezone.now() - timedelta(days=3))  # late platform timestamp
-    response = client.get(reverse("conversations:updates"), {"cursor": cursor})
+    response = client.get(reverse("live_updates"), {"cursor": cursor})
     assert response.status_code == 200 and "inbox-changed" in response["HX-Trigger"]
     assert response["X-Updates-Cursor"] != cursor
 

@@ -7,7 +7,7 @@ from aiosmtpd.controller import Controller
 from channels.models import ChannelIdentity, ChannelKind
 from conversations.models import Conversation, DeliveryStatus, Message
 from conversations.services import SendRefused, message_retry, message_send
-from tests.factories import email_raw, make_channel, meta_delivery, meta_message, post_webhook, tg_text, wa_text
+from tests.factories import deliver, email_raw, make_channel, meta_delivery, meta_message, tg_text, wa_text
 from tests.worker import run_worker
 
 # The worker is a separate process, so it must see committed rows.
@@ -43,7 +43,7 @@ def reply(agent, channel, body="Terima kasih!"):
 
 
 def test_whatsapp_reply_goes_to_the_graph_messages_endpoint(client, whatsapp, agent, platform, worker_env):
-    post_webhook(client, whatsapp, wa_text("6281234567890", "halo"))
+    deliver(client, whatsapp, wa_text("6281234567890", "halo"))
     message = reply(agent, whatsapp)
     assert message.status == DeliveryStatus.PENDING
     run_worker(worker_env)
@@ -63,7 +63,7 @@ def test_whatsapp_reply_goes_to_the_graph_messages_endpoint(client, whatsapp, ag
 
 
 def test_telegram_reply_uses_send_message(client, telegram, agent, platform, worker_env):
-    post_webhook(client, telegram, tg_text(5123456789, "hi"))
+    deliver(client, telegram, tg_text(5123456789, "hi"))
     message = reply(agent, telegram, "Hello Sheena")
     run_worker(worker_env)
     request = platform.requests[-1]
@@ -79,7 +79,7 @@ def test_messenger_reply_uses_the_send_api(client, agent, platform, worker_env):
 
     assign_perm("channels.access_channel", agent, channel)
     payload = meta_delivery(meta_message("6543", "hi", "m1"))
-    post_webhook(client, channel, payload)
+    deliver(client, channel, payload)
     Message.objects.update(created_at="2099-01-01T00:00:00Z")
     ChannelIdentity.objects.update(last_inbound_at="2099-01-01T00:00:00Z")
     message = reply(agent, channel, "Yes it is")
@@ -94,7 +94,7 @@ def test_messenger_reply_uses_the_send_api(client, agent, platform, worker_env):
 def test_email_reply_goes_over_smtp_threaded_to_the_customer_message(
     client, email_channel, agent, smtp_server, worker_env
 ):
-    post_webhook(
+    deliver(
         client,
         email_channel,
         email_raw("sheena@example.com", "Another color?", subject="Colors", message_id="<q1@mail>"),
@@ -112,7 +112,7 @@ def test_email_reply_goes_over_smtp_threaded_to_the_customer_message(
 
 
 def test_failed_send_is_shown_on_the_message_and_can_be_retried(client, whatsapp, agent, platform, worker_env):
-    post_webhook(client, whatsapp, wa_text("6281234567890", "halo"))
+    deliver(client, whatsapp, wa_text("6281234567890", "halo"))
     platform.fail_with = (
         400,
         {"error": {"message": "(#131030) Recipient phone number not in allowed list", "code": 131030}},
@@ -132,7 +132,7 @@ def test_failed_send_is_shown_on_the_message_and_can_be_retried(client, whatsapp
 
 def test_unreachable_platform_marks_the_message_failed(client, whatsapp, agent, settings, worker_env):
     settings.WHATSAPP_API_BASE = "http://127.0.0.1:9"
-    post_webhook(client, whatsapp, wa_text("6281234567890", "halo"))
+    deliver(client, whatsapp, wa_text("6281234567890", "halo"))
     message = reply(agent, whatsapp)
     run_worker(worker_env)
     message.refresh_from_db()
@@ -141,7 +141,7 @@ def test_unreachable_platform_marks_the_message_failed(client, whatsapp, agent, 
 
 
 def test_whatsapp_outside_24_hours_is_refused_before_sending(client, whatsapp, agent):
-    post_webhook(client, whatsapp, wa_text("6281234567890", "halo", ts=1_600_000_000))
+    deliver(client, whatsapp, wa_text("6281234567890", "halo", ts=1_600_000_000))
     with pytest.raises(SendRefused, match="24 hours"):
         reply(agent, whatsapp)
     assert Message.objects.filter(direction="out").count() == 0
@@ -150,6 +150,6 @@ def test_whatsapp_outside_24_hours_is_refused_before_sending(client, whatsapp, a
 def test_agent_without_channel_access_cannot_send(client, whatsapp, agent_without_access):
     from django.core.exceptions import PermissionDenied
 
-    post_webhook(client, whatsapp, wa_text("6281234567890", "halo"))
+    deliver(client, whatsapp, wa_text("6281234567890", "halo"))
     with pytest.raises(PermissionDenied):
         reply(agent_without_access, whatsapp)

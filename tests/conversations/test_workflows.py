@@ -3,11 +3,11 @@
 import pytest
 from guardian.shortcuts import assign_perm
 
-from config.models import Role
-from contacts.models import Contact
-from conversations.models import Conversation, Event, EventKind, Message, Workflow, WorkflowRun
+from config.workspace.models import Role
+from contacts.models import Contact, Event, EventKind
+from conversations.models import Conversation, Message, Workflow, WorkflowRun
 from merging.models import MergeSuggestion
-from tests.factories import UserFactory, make_team, post_webhook, wa_text
+from tests.factories import UserFactory, deliver, make_team, wa_text
 from tests.worker import run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -68,7 +68,7 @@ def routing_workflow(teams, whatsapp):
 
 
 def say(client, whatsapp, text, worker_env):
-    assert post_webhook(client, whatsapp, wa_text("6281234567890", text, name="Sheena")).status_code == 200
+    assert deliver(client, whatsapp, wa_text("6281234567890", text, name="Sheena")).status_code == 200
     run_worker(worker_env)
 
 
@@ -81,7 +81,7 @@ def test_ask_validates_re_asks_routes_and_assigns_an_available_agent(
 ):
     from tests.factories import email_raw
 
-    post_webhook(client, email_channel, email_raw("sheena@example.com", "Hello by mail"))
+    deliver(client, email_channel, email_raw("sheena@example.com", "Hello by mail"))
     say(client, whatsapp, "Hi, I need help", worker_env)
     assert sent_texts(platform) == ["What is your e-mail?"]
     say(client, whatsapp, "sheena at example", worker_env)

@@ -6,7 +6,7 @@ import random
 import pytest
 
 from channels.models import ChannelIdentity
-from config.models import Role
+from config.workspace.models import Role
 from contacts.models import Comment, Contact
 from contacts.services import comment_add
 from conversations.models import Conversation, Message

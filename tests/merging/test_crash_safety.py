@@ -25,7 +25,7 @@ MERGE_THEN_HANG = textwrap.dedent(
     """
     import sys, time, django
     django.setup()
-    from config.models import User
+    from config.workspace.models import User
     from contacts.models import Contact
     import merging.services.merge as merge
 

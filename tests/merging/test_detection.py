@@ -1,9 +1,9 @@
 import pytest
 from django.core.management import call_command
 
-from config.models import Workspace
+from config.workspace.models import Workspace
 from contacts.models import KeyKind, KeySource
-from contacts.services import contact_create, contact_key_add, contact_profile_update
+from contacts.services import contact_create, contact_key_add
 from merging.models import BackfillRun, MergeSuggestion, SuggestionStatus
 from merging.services import contact_merge, suggestion_dismiss
 from tests.factories import contact_of, inbound
@@ -93,13 +93,6 @@ def test_a_third_profile_is_suggested_against_the_merged_contact(email_channel, 
     assert open_pairs() == {(a.pk, c.pk)}
 
 
-def test_a_profile_edit_raises_a_suggestion(email_channel, whatsapp, agent):
-    inbound(email_channel, "sheena@example.com")
-    wa = contact_of(inbound(whatsapp, "6281234567890"))
-    contact_profile_update(actor=agent, contact=wa, email=" Sheena@example.com ")
-    assert len(open_pairs()) == 1
-
-
 def test_removing_the_shared_key_retires_the_suggestion(email_channel, webchat):
     from contacts.models import ContactKey
     from merging.detection import suggestions_refresh
@@ -131,7 +124,7 @@ def test_backfill_in_the_worker_finds_what_incremental_detection_finds(worker_en
         contact = contact_create(name=name)
         for kind, raw in ((KeyKind.EMAIL, email), (KeyKind.PHONE, phone)):
             if raw:
-                contact_key_add(contact=contact, kind=kind, raw=raw, source=KeySource.IMPORT, detect=False)
+                contact_key_add(contact=contact, kind=kind, raw=raw, source=KeySource.IMPORT)
         contacts.append(contact)
     assert MergeSuggestion.objects.count() == 0
 

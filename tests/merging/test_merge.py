@@ -4,11 +4,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from channels.models import ChannelIdentity
-from config.models import Workspace
-from contacts.models import Contact, ContactKey
+from config.workspace.models import Workspace
+from contacts.models import Contact, ContactKey, Event, EventKind
 from contacts.selectors import contact_for_url
 from contacts.services import comment_add, contact_set_main_identity
-from conversations.models import Conversation, ConversationStatus, Event, EventKind, Message
+from conversations.models import Conversation, ConversationStatus, Message
 from conversations.services import conversation_close
 from merging.models import MergeAction, MergeRecord, MergeSuggestion
 from merging.services import MergeRefused, contact_merge, merge_plan

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from config.models import Workspace
+from config.workspace.models import Workspace
 from contacts.models import Contact
 from merging.models import MergeSuggestion
 from tests.factories import contact_of, inbound

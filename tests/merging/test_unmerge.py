@@ -2,9 +2,9 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from channels.models import ChannelIdentity
-from contacts.models import Contact
+from contacts.models import Contact, Event, EventKind
 from contacts.services import comment_add
-from conversations.models import Conversation, ConversationStatus, Event, EventKind
+from conversations.models import Conversation, ConversationStatus
 from conversations.services import conversation_close
 from merging.models import MergeAction, MergeRecord, MergeSuggestion, SuggestionStatus
 from merging.services import MergeRefused, contact_merge, contact_unmerge

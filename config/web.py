@@ -1,0 +1,34 @@
+"""Web helpers shared by every app's views: htmx regions and dialogs, and safe redirects.
+
+This module imports no app, so any layer's views may use it.
+"""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+
+
+def render_page_or_region(request: HttpRequest, template: str, region: str, context: dict) -> HttpResponse:
+    """The partial `template#region` when htmx targets that region's element, else the whole page."""
+    if request.htmx and request.htmx.target == region:
+        return render(request, f"{template}#{region}", context)
+    return render(request, template, context)
+
+
+def render_dialog(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+    """A dialog's fragment for htmx; without JavaScript, the same dialog as a full page."""
+    if request.htmx:
+        return render(request, template, context)
+    return render(request, "_dialog_page.html", {**context, "dialog_template": template})
+
+
+def safe_next(request: HttpRequest, fallback: str) -> str:
+    """The `next` URL the form posted, when it stays on this site; else `fallback`."""
+    url = request.POST.get("next", "") or request.GET.get("next", "")
+    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
+        return url
+    return fallback
+
+
+def redirect_next(request: HttpRequest, fallback: str) -> HttpResponse:
+    return redirect(safe_next(request, fallback))

@@ -1,0 +1,43 @@
+import logging
+
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from channels.delivery_log import delivery_accept
+from channels.models import Channel
+from channels.platforms import NotAuthentic, authenticate, meta_challenge, webhook_max_bytes
+
+log = logging.getLogger(__name__)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def webhook(request: HttpRequest, public_id) -> HttpResponse:
+    """One endpoint per channel. Authentic deliveries are kept and answered at once; workers process them.
+
+    Only a wrong signature (403, nothing kept) and a body over WEBHOOK_MAX_BYTES (413) are refused:
+    a delivery we cannot read is kept as failed and can be replayed, never answered 400 and lost.
+    """
+    channel = get_object_or_404(Channel, public_id=public_id, is_active=True)
+    if request.method == "GET":
+        challenge = meta_challenge(channel, request.GET)
+        if challenge is None:
+            return HttpResponseForbidden("verification failed")
+        return HttpResponse(challenge, content_type="text/plain")
+    limit = webhook_max_bytes(channel)
+    if int(request.META.get("CONTENT_LENGTH") or 0) > limit:
+        return JsonResponse({"error": "body too large"}, status=413)
+    # Read directly, not `request.body`: e-mail with attachments may exceed
+    # DATA_UPLOAD_MAX_MEMORY_SIZE, which stays at WEBHOOK_MAX_BYTES for every other endpoint.
+    body = request.read(limit + 1)
+    if len(body) > limit:
+        return JsonResponse({"error": "body too large"}, status=413)
+    try:
+        authenticate(channel, body, request.headers)
+    except NotAuthentic as exc:
+        log.warning("webhook %s refused: %s", channel.public_id, exc)
+        return JsonResponse({"error": str(exc)}, status=403)
+    delivery = delivery_accept(channel=channel, body=body, headers=request.headers)
+    return JsonResponse({"accepted": delivery.pk})
