@@ -94,6 +94,8 @@
     warning.textContent = problem;
     warning.hidden = !problem;
     send.disabled = Boolean(problem);
+    // The page has one live region: the warning is announced there, not by a region of its own.
+    if (problem && window.announce) window.announce(problem);
   }
   document.addEventListener("change", function (event) {
     const form = event.target.closest("form[data-composer]");

@@ -17,6 +17,10 @@ from channels.delivery_log import NOTIFY_CHANNEL
 from conversations.inbound.processing import deliveries_process_waiting
 
 
+class _Stopped(Exception):
+    """Raised by the signal handler to end a wait (a retried system call would wait on)."""
+
+
 class Command(BaseCommand):
     help = "Process inbound webhook deliveries as they arrive (runs until stopped)."
 
@@ -25,6 +29,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, batch_size: int, **options):
         self.running = True
+        self.waiting = False
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
         listener = self._listen()
@@ -38,12 +43,16 @@ class Command(BaseCommand):
                     self.stdout.write(f"{processed} deliveries processed")
                 if not processed and self.running:
                     self._wait(listener, poll)
+        except _Stopped:
+            pass
         finally:
             if listener is not None:
                 listener.close()
 
     def _stop(self, *_):
         self.running = False
+        if self.waiting:
+            raise _Stopped
 
     def _listen(self):
         if connection.vendor != "postgresql":
@@ -62,8 +71,15 @@ class Command(BaseCommand):
         return listener
 
     def _wait(self, listener, seconds: float) -> None:
-        if listener is None:
-            time.sleep(seconds)
-            return
-        for _ in listener.notifies(timeout=seconds, stop_after=1):
-            pass
+        # Only an idle wait may be cut short by a signal: a delivery in progress always finishes.
+        self.waiting = True
+        try:
+            if not self.running:
+                return
+            if listener is None:
+                time.sleep(seconds)
+                return
+            for _ in listener.notifies(timeout=seconds, stop_after=1):
+                pass
+        finally:
+            self.waiting = False
