@@ -22,6 +22,8 @@ SMALL = (1_000, 10_000)
 REUSE = os.environ.get("BENCH_REUSE") == "1"  # keep an already generated database
 # BENCH_ONLY=inbound: only the inbound log rows, on a small database (replaces that section of the report).
 ONLY = os.environ.get("BENCH_ONLY", "")
+# Database names start with this (a shared machine: each session its own, e.g. BENCH_DB_PREFIX=mi_me_bench).
+PREFIX = os.environ.get("BENCH_DB_PREFIX", "mergeinbox_bench")
 INBOUND_MARKERS = ("<!-- inbound log: bench/inbound.py -->", "<!-- end inbound log -->")
 
 
@@ -136,7 +138,7 @@ def write_inbound_section(section: str) -> None:
 
 
 def main_inbound() -> None:
-    small = build("mergeinbox_bench_inbound", *SMALL)
+    small = build(f"{PREFIX}_inbound", *SMALL)
     section = render_inbound(measure_inbound(small), f"{SMALL[0]:,} contacts, {SMALL[1]:,} messages")
     print(section)
     write_inbound_section(section)
@@ -147,8 +149,8 @@ def main() -> None:
         main_inbound()
         return
     started = datetime.now(UTC)
-    small = build("mergeinbox_bench_1k", *SMALL)
-    large = build("mergeinbox_bench_1m", *LARGE)
+    small = build(f"{PREFIX}_1k", *SMALL)
+    large = build(f"{PREFIX}_1m", *LARGE)
     results = {"pages": {}, "merge": {}}
     results["detection"] = in_django(large, "bench.merging.measure_detection")
     in_django(small, "bench.merging.measure_detection")  # both sizes then have suggestions, like a real workspace

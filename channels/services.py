@@ -2,6 +2,7 @@
 
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from guardian.shortcuts import assign_perm, get_groups_with_perms, get_users_with_perms, remove_perm
 
 from channels.inbound import InboundMessage
@@ -89,32 +90,40 @@ def _fallback_name(channel: Channel, message: InboundMessage) -> str:
     return f"{channel.get_kind_display()} {message.external_id[-6:]}"
 
 
-def identity_add_keys_from(*, identity: ChannelIdentity, message: InboundMessage) -> None:
+def identity_add_keys_from(*, identity: ChannelIdentity, message: InboundMessage) -> bool:
     """Keys a later message reveals (a Telegram contact share, a pre-chat e-mail) join the contact.
 
     They belong to the identity's own profile, so an unmerge takes them along. What the platform
     says about the sender now (username, business-scoped id, picture) is kept on the identity.
+    True when a key was new (duplicate detection then has something to look at).
     """
     _identity_refresh_profile(identity, message)
+    started = timezone.now()
+    keys = []
     if message.phone:
-        contact_key_add(
-            contact=identity.contact,
-            profile=identity.profile,
-            kind=KeyKind.PHONE,
-            raw=message.phone,
-            source=KeySource.CHANNEL if message.phone_is_international else KeySource.PRECHAT,
-            international=message.phone_is_international,
+        keys.append(
+            contact_key_add(
+                contact=identity.contact,
+                profile=identity.profile,
+                kind=KeyKind.PHONE,
+                raw=message.phone,
+                source=KeySource.CHANNEL if message.phone_is_international else KeySource.PRECHAT,
+                international=message.phone_is_international,
+            )
         )
     if message.email:
-        contact_key_add(
-            contact=identity.contact,
-            profile=identity.profile,
-            kind=KeyKind.EMAIL,
-            raw=message.email,
-            source=KeySource.CHANNEL
-            if identity.channel.platform.external_id_is == KeyKind.EMAIL
-            else KeySource.PRECHAT,
+        keys.append(
+            contact_key_add(
+                contact=identity.contact,
+                profile=identity.profile,
+                kind=KeyKind.EMAIL,
+                raw=message.email,
+                source=KeySource.CHANNEL
+                if identity.channel.platform.external_id_is == KeyKind.EMAIL
+                else KeySource.PRECHAT,
+            )
         )
+    return any(key is not None and key.created_at >= started for key in keys)
 
 
 def _identity_refresh_profile(identity: ChannelIdentity, message: InboundMessage) -> None:

@@ -55,15 +55,18 @@ def inbound_message_ingest(*, channel: Channel, inbound: InboundMessage) -> Mess
     if inbound.action == Action.NUMBER_CHANGED:
         return _number_change(channel, inbound)
     inbound = _with_profile(channel, inbound)
-    with transaction.atomic():
+    # Inside the worker's per-item savepoint this joins it (a savepoint more is a round trip more).
+    with transaction.atomic(savepoint=False):
         duplicate = _stored(channel, inbound.platform_message_id)
         if duplicate is not None:
             return _apply_edit(duplicate, inbound) if inbound.is_edit else duplicate
         identity, created = identity_for_inbound(channel=channel, message=inbound)
-        identity, contact = _lock_identity_contact(identity)
-        if not created:
-            identity_add_keys_from(identity=identity, message=inbound)
-        if created or inbound.phone or inbound.email:
+        if created:  # rows of this transaction: nobody else can see them, let alone lock them
+            contact = identity.contact
+        else:
+            identity, contact = _lock_identity_contact(identity)
+        key_added = created or (not created and identity_add_keys_from(identity=identity, message=inbound))
+        if key_added:
             suggestions_refresh(contact_id=contact.pk)  # a key arrived: its suggestion shows at once
         conversation = _open_conversation_for(contact=contact, channel=channel, at=inbound.sent_at)
         try:
@@ -194,6 +197,9 @@ def _lock_identity_contact(identity: ChannelIdentity) -> tuple[ChannelIdentity, 
         contact = Contact.objects.select_for_update().get(pk=identity.contact_id)
         fresh = ChannelIdentity.objects.select_related("channel").get(pk=identity.pk)
         if fresh.contact_id == contact.pk:
+            fresh.contact = contact
+            if fresh.profile_id == contact.pk:
+                fresh.profile = contact
             return fresh, contact
         identity = fresh
 
