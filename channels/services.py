@@ -62,7 +62,43 @@ def _known_identity(channel: Channel, message: InboundMessage) -> ChannelIdentit
             ChannelIdentity.objects.filter(channel=channel, scoped_id=message.scoped_id).order_by("pk").first()
             or ChannelIdentity.objects.filter(channel=channel, external_id=message.scoped_id).first()
         )
+    if identity is None and message.parent_scoped_id:
+        # The parent BSUID outlives a change of BSUID: the same person on this channel.
+        identity = (
+            ChannelIdentity.objects.filter(channel=channel, parent_scoped_id=message.parent_scoped_id)
+            .order_by("pk")
+            .first()
+        )
     return identity
+
+
+def identity_find_scoped(*, channel: Channel, message: InboundMessage) -> ChannelIdentity | None:
+    """The identity a change of business-scoped id is about: by its previous id, else its phone."""
+    found = None
+    if message.previous_scoped_id:
+        found = (
+            ChannelIdentity.objects.filter(channel=channel, scoped_id=message.previous_scoped_id).order_by("pk").first()
+            or ChannelIdentity.objects.filter(channel=channel, external_id=message.previous_scoped_id).first()
+        )
+    if found is None and message.phone:
+        found = ChannelIdentity.objects.filter(channel=channel, external_id=message.phone).first()
+    return found
+
+
+def identity_change_scoped_id(*, identity: ChannelIdentity, message: InboundMessage) -> None:
+    """The sender's business-scoped id changed: the identity answers to the new one from now on
+    (replies to a contact known only by it go to the new id)."""
+    fields = {"scoped_id": message.scoped_id, "parent_scoped_id": message.parent_scoped_id}
+    changed = [name for name, value in fields.items() if value and getattr(identity, name) != value]
+    for name in changed:
+        setattr(identity, name, fields[name])
+    known_by_old_id = message.previous_scoped_id and identity.external_id == message.previous_scoped_id
+    taken = ChannelIdentity.objects.filter(channel=identity.channel, external_id=message.scoped_id).exists()
+    if known_by_old_id and message.scoped_id and not taken:
+        identity.external_id = message.scoped_id
+        changed.append("external_id")
+    if changed:
+        identity.save(update_fields=changed)
 
 
 def _identity_create(*, channel: Channel, message: InboundMessage) -> ChannelIdentity:
@@ -76,6 +112,7 @@ def _identity_create(*, channel: Channel, message: InboundMessage) -> ChannelIde
         display_name=clean_text(message.display_name, 255),
         username=clean_text(message.username, 255),
         scoped_id=message.scoped_id,
+        parent_scoped_id=message.parent_scoped_id,
         picture_url=message.picture_url[:1000],
     )
     contact.main_identity = identity
@@ -130,6 +167,7 @@ def _identity_refresh_profile(identity: ChannelIdentity, message: InboundMessage
     changes = {
         "username": clean_text(message.username, 255),
         "scoped_id": message.scoped_id,
+        "parent_scoped_id": message.parent_scoped_id,
         "picture_url": message.picture_url[:1000],
     }
     changed = [name for name, value in changes.items() if value and getattr(identity, name) != value]
@@ -156,6 +194,8 @@ def identity_change_number(*, identity: ChannelIdentity, message: InboundMessage
     if identity.external_id != message.phone and not taken:
         identity.external_id = message.phone
         identity.save(update_fields=["external_id"])
+    if message.previous_scoped_id:  # WhatsApp issues a new BSUID with a new number
+        identity_change_scoped_id(identity=identity, message=message)
 
 
 def channel_access_set(*, actor, channel: Channel, agents, teams) -> None:

@@ -10,7 +10,13 @@ from django.db.models import F
 
 from channels.inbound import Action, InboundMessage, ParsedDelivery, PayloadError, StatusUpdate
 from channels.models import Channel, ChannelIdentity
-from channels.services import identity_add_keys_from, identity_change_number, identity_for_inbound
+from channels.services import (
+    identity_add_keys_from,
+    identity_change_number,
+    identity_change_scoped_id,
+    identity_find_scoped,
+    identity_for_inbound,
+)
 from contacts.events import event_record
 from contacts.models import Contact, EventKind
 from contacts.normalize import clean_text
@@ -54,6 +60,8 @@ def inbound_message_ingest(*, channel: Channel, inbound: InboundMessage) -> Mess
         # An edit of a message we never received: keep the new text as the message.
     if inbound.action == Action.NUMBER_CHANGED:
         return _number_change(channel, inbound)
+    if inbound.action == Action.SCOPED_ID_CHANGED:
+        return _scoped_id_change(channel, inbound)
     inbound = _with_profile(channel, inbound)
     # Inside the worker's per-item savepoint this joins it (a savepoint more is a round trip more).
     with transaction.atomic(savepoint=False):
@@ -154,6 +162,22 @@ def _number_change(channel: Channel, inbound: InboundMessage) -> None:
             contact=contact,
             kind=EventKind.PROPERTY_CHANGED,
             data={"reason": inbound.body or f"phone number changed to +{inbound.phone}"},
+            at=inbound.sent_at,
+        )
+    return None
+
+
+def _scoped_id_change(channel: Channel, inbound: InboundMessage) -> None:
+    with transaction.atomic():
+        identity = identity_find_scoped(channel=channel, message=inbound)
+        if identity is None:
+            return None  # someone who never wrote to us: nothing to update
+        identity, contact = _lock_identity_contact(identity)
+        identity_change_scoped_id(identity=identity, message=inbound)
+        event_record(
+            contact=contact,
+            kind=EventKind.PROPERTY_CHANGED,
+            data={"reason": inbound.body or f"WhatsApp user id changed to {inbound.scoped_id}"},
             at=inbound.sent_at,
         )
     return None
