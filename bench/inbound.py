@@ -27,7 +27,7 @@ from pathlib import Path
 
 import psycopg
 
-from bench.ingest import LOAD_PROCESSES, THREADS_PER_PROCESS, _payload, _wait, _worker
+from bench.ingest import LOAD_PROCESSES, THREADS_PER_PROCESS, _payload, _worker
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -59,10 +59,24 @@ def _gunicorn(database_url: str, port: int, workers: int, path: str, secret: str
     if GUNICORN_THREADS > 1:
         command += ["-k", "gthread", "--threads", str(GUNICORN_THREADS)]
     server = subprocess.Popen([*command, "--preload", "--log-level", "warning"], cwd=ROOT, env=_env(database_url))
-    _wait(port)
+    _wait_for(server, port)
     _warm_up(port, path, secret, workers * max(1, GUNICORN_THREADS))
     _clear(database_url)
     return server
+
+
+def _wait_for(server: subprocess.Popen, port: int, seconds: float = 120) -> None:
+    """gunicorn answering (a loaded machine can take a minute to import Django in every worker)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {server.returncode} (port {port} taken?)")
+        try:
+            http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/login/")
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not start")
 
 
 def _warm_up(port: int, path: str, secret: str, workers: int) -> None:

@@ -76,14 +76,19 @@ def measure_inbound(database_url: str) -> dict:
 
     public_id, secret, channel_id = webhook_channel(database_url)
     results = {"load": {"acceptance": f"{os.getloadavg()[0]:.1f}"}}
-    results["acceptance"] = inbound.measure_acceptance(database_url, public_id, secret)
-    results["acceptance_floor"] = inbound.measure_acceptance_floor(database_url, channel_id)
+
+    def step(name, measure, *args, **kwargs):
+        results[name] = measure(*args, **kwargs)
+        print(name, json.dumps(results[name]), flush=True)  # a long run shows its figures as they come
+
+    step("acceptance", inbound.measure_acceptance, database_url, public_id, secret)
+    step("acceptance_floor", inbound.measure_acceptance_floor, database_url, channel_id)
     results["load"]["processing"] = f"{os.getloadavg()[0]:.1f}"
-    results["processing_1"] = inbound.measure_processing(database_url, channel_id, workers=1)
-    results["six_row_floor"] = measure_floor(database_url, channel_id, seconds=10)
-    results["processing_2"] = inbound.measure_processing(database_url, channel_id, workers=2)
+    step("processing_1", inbound.measure_processing, database_url, channel_id, workers=1)
+    step("six_row_floor", measure_floor, database_url, channel_id, seconds=10)
+    step("processing_2", inbound.measure_processing, database_url, channel_id, workers=2)
     rate = max(10.0, round(results["processing_2"]["per_s"] * 0.5))
-    results["visible"] = inbound.measure_post_to_visible(database_url, public_id, secret, rate=rate)
+    step("visible", inbound.measure_post_to_visible, database_url, public_id, secret, rate=rate)
     return results
 
 

@@ -162,3 +162,25 @@ def test_mime_nested_1200_deep_fails_that_delivery_cleanly(client, email_channel
     assert delivery.status == "failed" and "nested too deeply" in delivery.error
     assert connection.is_usable()
     assert "0 deliveries processed" in process_inbound()
+
+
+def test_a_send_that_raises_anything_ends_failed_with_the_reason_and_can_be_retried(
+    client, email_channel, agent, monkeypatch
+):
+    from conversations.delivery import message_deliver
+    from conversations.services import message_retry, message_send
+
+    deliver(client, email_channel, email_raw("sheena@example.com", "hello"))
+    inbound = Message.objects.get()
+    reply = message_send(actor=agent, conversation=inbound.conversation, identity=inbound.identity, body="answer")
+
+    def broken(*args, **kwargs):  # what Django's mail raises on a header with a line break
+        raise ValueError("Header values may not contain linefeed or carriage return characters")
+
+    monkeypatch.setattr("django.core.mail.message.EmailMessage.send", broken)
+    assert message_deliver(message_id=reply.pk) == DeliveryStatus.FAILED  # never stuck "pending"
+    reply.refresh_from_db()
+    assert reply.status == DeliveryStatus.FAILED and "linefeed" in reply.error
+    monkeypatch.undo()
+    message_retry(actor=agent, message=reply)
+    assert message_deliver(message_id=reply.pk) == DeliveryStatus.SENT
