@@ -27,7 +27,7 @@ from pathlib import Path
 
 import psycopg
 
-from bench.ingest import LOAD_PROCESSES, THREADS_PER_PROCESS, _payload, _wait, _worker
+from bench.ingest import LOAD_PROCESSES, THREADS_PER_PROCESS, _payload, _worker
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -47,13 +47,36 @@ def _env(database_url: str) -> dict:
     }
 
 
+# The production server as README's deployment section runs it: sync workers, (2 × cores) + 1 of
+# them (gthread workers measured here cost ~40% more CPU per webhook). BENCH_GUNICORN_THREADS=8
+# tries gthread.
+GUNICORN_THREADS = int(os.environ.get("BENCH_GUNICORN_THREADS", 1))
+GUNICORN_WORKERS = int(os.environ.get("BENCH_GUNICORN_WORKERS", 2 * (os.cpu_count() or 1) + 1))
+
+
 def _gunicorn(database_url: str, port: int, workers: int, path: str, secret: str) -> subprocess.Popen:
     command = [sys.executable, "-m", "gunicorn", "config.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}"]
+    if GUNICORN_THREADS > 1:
+        command += ["-k", "gthread", "--threads", str(GUNICORN_THREADS)]
     server = subprocess.Popen([*command, "--preload", "--log-level", "warning"], cwd=ROOT, env=_env(database_url))
-    _wait(port)
-    _warm_up(port, path, secret, workers)
+    _wait_for(server, port)
+    _warm_up(port, path, secret, workers * max(1, GUNICORN_THREADS))
     _clear(database_url)
     return server
+
+
+def _wait_for(server: subprocess.Popen, port: int, seconds: float = 120) -> None:
+    """gunicorn answering (a loaded machine can take a minute to import Django in every worker)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {server.returncode} (port {port} taken?)")
+        try:
+            http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/login/")
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not start")
 
 
 def _warm_up(port: int, path: str, secret: str, workers: int) -> None:
@@ -117,7 +140,9 @@ def _summary(latencies: list[float], elapsed: float, errors: int) -> dict:
     }
 
 
-def measure_acceptance(database_url: str, public_id: str, secret: str, seconds: int = 10, workers: int = 4) -> dict:
+def measure_acceptance(
+    database_url: str, public_id: str, secret: str, seconds: int = 10, workers: int = GUNICORN_WORKERS
+) -> dict:
     _clear(database_url)
     port = 18500 + os.getpid() % 400
     server = _gunicorn(database_url, port, workers, f"/webhooks/{public_id}/", secret)
@@ -131,6 +156,7 @@ def measure_acceptance(database_url: str, public_id: str, secret: str, seconds: 
         _stop([server])
     summary = _summary([x for r in results for x in r[0]], elapsed, sum(r[1] for r in results))
     summary["workers"] = workers
+    summary["threads"] = GUNICORN_THREADS
     _clear(database_url)
     return summary
 

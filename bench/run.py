@@ -22,6 +22,8 @@ SMALL = (1_000, 10_000)
 REUSE = os.environ.get("BENCH_REUSE") == "1"  # keep an already generated database
 # BENCH_ONLY=inbound: only the inbound log rows, on a small database (replaces that section of the report).
 ONLY = os.environ.get("BENCH_ONLY", "")
+# Database names start with this (a shared machine: each session its own, e.g. BENCH_DB_PREFIX=mi_me_bench).
+PREFIX = os.environ.get("BENCH_DB_PREFIX", "mergeinbox_bench")
 INBOUND_MARKERS = ("<!-- inbound log: bench/inbound.py -->", "<!-- end inbound log -->")
 
 
@@ -73,15 +75,20 @@ def measure_inbound(database_url: str) -> dict:
     from bench.ingest import measure_floor
 
     public_id, secret, channel_id = webhook_channel(database_url)
-    results = {
-        "acceptance": inbound.measure_acceptance(database_url, public_id, secret),
-        "acceptance_floor": inbound.measure_acceptance_floor(database_url, channel_id),
-        "processing_1": inbound.measure_processing(database_url, channel_id, workers=1),
-        "processing_2": inbound.measure_processing(database_url, channel_id, workers=2),
-        "six_row_floor": measure_floor(database_url, channel_id, seconds=10),
-    }
+    results = {"load": {"acceptance": f"{os.getloadavg()[0]:.1f}"}}
+
+    def step(name, measure, *args, **kwargs):
+        results[name] = measure(*args, **kwargs)
+        print(name, json.dumps(results[name]), flush=True)  # a long run shows its figures as they come
+
+    step("acceptance", inbound.measure_acceptance, database_url, public_id, secret)
+    step("acceptance_floor", inbound.measure_acceptance_floor, database_url, channel_id)
+    results["load"]["processing"] = f"{os.getloadavg()[0]:.1f}"
+    step("processing_1", inbound.measure_processing, database_url, channel_id, workers=1)
+    step("six_row_floor", measure_floor, database_url, channel_id, seconds=10)
+    step("processing_2", inbound.measure_processing, database_url, channel_id, workers=2)
     rate = max(10.0, round(results["processing_2"]["per_s"] * 0.5))
-    results["visible"] = inbound.measure_post_to_visible(database_url, public_id, secret, rate=rate)
+    step("visible", inbound.measure_post_to_visible, database_url, public_id, secret, rate=rate)
     return results
 
 
@@ -116,8 +123,23 @@ def render_inbound(r: dict, database: str) -> str:
             f"(max {visible['max_ms']:.0f}, {visible['count']:,} deliveries, {visible['errors']} errors) | | "
             f"p99 < 2 s | {verdict(visible['p99_ms'] < 2000 and not visible['errors'])} |",
             "",
+            f"Ratios to the floor measured in the same run: acceptance {acc['per_s'] / acc_floor['per_s']:.0%} "
+            f"(goal ≥ 50%), processing {p1['per_s'] / six:.0%} with one worker and {p2['per_s'] / six:.0%} with two "
+            "(goal ≥ 33%). Machine load (1-minute load average on 2 cores) at the start of the acceptance and "
+            f"processing runs: {r['load']['acceptance']} and {r['load']['processing']}.",
+            "",
             "Load: 2 load processes × 8 threads with keep-alive on loopback, 10 s per acceptance run; every sender "
             "writes twice. The inbox polls every 1.5 s, so what is stored appears at the next poll.",
+            "",
+            "Why goals are missed, when they are: acceptance costs about 0.7 ms of Python per webhook in-process "
+            "(channel from a per-process cache, HMAC, one INSERT … RETURNING with pg_notify in the same statement, "
+            "no middleware: `config/wsgi.py`) plus gunicorn's HTTP handling, against a floor that is a bare "
+            "psycopg INSERT; the load generator (Python http.client and HMAC) shares the same 2 cores. Processing "
+            "writes what the floor writes plus history rows (django-simple-history), the conversation-opened event, "
+            "duplicate detection and per-item savepoints: about 15 statements for a known sender and 30 for a new one, "
+            "against 5 and 9, in one transaction per claimed batch (the floor commits per message). On a machine "
+            "shared with other sessions every round trip also waits for the scheduler, which costs the ORM path "
+            "(more round trips per message) more than the floor.",
             INBOUND_MARKERS[1],
         ]
     )
@@ -136,7 +158,7 @@ def write_inbound_section(section: str) -> None:
 
 
 def main_inbound() -> None:
-    small = build("mergeinbox_bench_inbound", *SMALL)
+    small = build(f"{PREFIX}_inbound", *SMALL)
     section = render_inbound(measure_inbound(small), f"{SMALL[0]:,} contacts, {SMALL[1]:,} messages")
     print(section)
     write_inbound_section(section)
@@ -147,8 +169,8 @@ def main() -> None:
         main_inbound()
         return
     started = datetime.now(UTC)
-    small = build("mergeinbox_bench_1k", *SMALL)
-    large = build("mergeinbox_bench_1m", *LARGE)
+    small = build(f"{PREFIX}_1k", *SMALL)
+    large = build(f"{PREFIX}_1m", *LARGE)
     results = {"pages": {}, "merge": {}}
     results["detection"] = in_django(large, "bench.merging.measure_detection")
     in_django(small, "bench.merging.measure_detection")  # both sizes then have suggestions, like a real workspace

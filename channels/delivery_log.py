@@ -7,6 +7,7 @@ sender's delivery only when no earlier delivery of that sender is waiting or bei
 elsewhere: one sender's deliveries are processed in arrival order whatever the number of workers.
 """
 
+import json
 import uuid
 from datetime import timedelta
 
@@ -32,7 +33,11 @@ MAX_ATTEMPTS = 5
 
 
 def delivery_accept(*, channel: Channel, body: bytes, headers) -> InboundDelivery:
-    """Keep an authenticated delivery for the workers: one insert, then a NOTIFY on commit."""
+    """Keep an authenticated delivery for the workers: one insert that also wakes them (NOTIFY on commit).
+
+    On PostgreSQL the insert and the NOTIFY are one statement, one round trip: acceptance is the
+    webhook's hot path (see docs/benchmarks.md). Elsewhere, the ORM insert (workers poll there).
+    """
     key = platforms.sender_key(channel.kind, body)
     delivery = InboundDelivery(
         channel=channel,
@@ -44,9 +49,36 @@ def delivery_accept(*, channel: Channel, body: bytes, headers) -> InboundDeliver
         delivery.body_file = default_storage.save(f"inbound/{uuid.uuid4().hex}.bin", ContentFile(body))
     else:
         delivery.body = body
-    delivery.save(force_insert=True)
-    transaction.on_commit(deliveries_notify)
+    if connection.vendor != "postgresql":
+        delivery.save(force_insert=True)
+        return delivery
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _ACCEPT_SQL,
+            [
+                channel.pk,
+                bytes(delivery.body),
+                delivery.body_file,
+                delivery.body_size,
+                json.dumps(delivery.headers),
+                delivery.sender_key,
+                delivery.received_at,
+            ],
+        )
+        delivery.pk = cursor.fetchone()[0]
+    delivery._state.adding = False
     return delivery
+
+
+# The insert and the wake-up in one statement; pg_notify, like NOTIFY, is delivered when the
+# transaction commits (at once under autocommit), and never if it rolls back.
+_ACCEPT_SQL = (
+    "WITH accepted AS ("
+    " INSERT INTO channels_inbounddelivery"
+    " (channel_id, body, body_file, body_size, headers, sender_key, received_at, status, attempts, error)"
+    " VALUES (%s, %s, %s, %s, %s::jsonb, %s, %s, 'waiting', 0, '') RETURNING id)"
+    f" SELECT id, pg_notify('{NOTIFY_CHANNEL}', '') FROM accepted"
+)
 
 
 def deliveries_notify() -> None:
@@ -103,22 +135,31 @@ def _expire_abandoned_claims(now) -> None:
     abandoned.update(status=Status.WAITING, claimed_at=None)
 
 
-def delivery_lock_claimed(delivery: InboundDelivery) -> bool:
-    """Lock a claimed delivery for processing (inside the caller's transaction).
+def deliveries_lock_claimed(batch: list[InboundDelivery]) -> set[int]:
+    """Lock a claimed batch for processing (inside the caller's transaction); the ids still ours.
 
-    False when the claim is no longer ours: it expired and another worker took it meanwhile.
+    A claim that expired and was taken by another worker meanwhile is no longer ours.
     """
-    current = InboundDelivery.objects.select_for_update().filter(pk=delivery.pk).values("status", "claimed_at").first()
-    return current == {"status": Status.PROCESSING, "claimed_at": delivery.claimed_at}
-
-
-def delivery_finish(*, delivery: InboundDelivery, failures: list[str]) -> None:
-    """Done, or failed with the reasons (inside the transaction that stored what it carried)."""
-    InboundDelivery.objects.filter(pk=delivery.pk).update(
-        status=Status.FAILED if failures else Status.DONE,
-        error="\n".join(failures)[:10_000],
-        processed_at=timezone.now(),
+    current = (
+        InboundDelivery.objects.select_for_update()
+        .filter(pk__in=[delivery.pk for delivery in batch], status=Status.PROCESSING)
+        .values_list("pk", "claimed_at")
     )
+    claimed_at = {delivery.pk: delivery.claimed_at for delivery in batch}
+    return {pk for pk, at in current if at == claimed_at[pk]}
+
+
+def deliveries_finish(outcomes: dict[int, list[str]]) -> None:
+    """Done, or failed with the reasons (inside the transaction that stored what they carried)."""
+    now = timezone.now()
+    done = [pk for pk, failures in outcomes.items() if not failures]
+    if done:
+        InboundDelivery.objects.filter(pk__in=done).update(status=Status.DONE, error="", processed_at=now)
+    for pk, failures in outcomes.items():
+        if failures:
+            InboundDelivery.objects.filter(pk=pk).update(
+                status=Status.FAILED, error="\n".join(failures)[:10_000], processed_at=now
+            )
 
 
 def delivery_interrupted(*, delivery: InboundDelivery, reason: str) -> None:

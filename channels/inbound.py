@@ -23,6 +23,9 @@ class Action:
     DELETE = "delete"  # the contact deleted target_platform_id ("delete for everyone", unsend)
     REACT = "react"  # body is the emoji on target_platform_id; "" removes the contact's reaction
     NUMBER_CHANGED = "number_changed"  # the sender's new phone is `phone`; the old one stays secondary
+    # The sender's business-scoped id changed from `previous_scoped_id` to `scoped_id` (WhatsApp
+    # `user_changed_user_id` system messages and `user_id_update` webhooks).
+    SCOPED_ID_CHANGED = "scoped_id_changed"
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,9 @@ class InboundMessage:
     target_platform_id: str = ""
     # An id valid only on this channel's business account (WhatsApp BSUID): never a contact key.
     scoped_id: str = ""
+    # The business-scoped id shared across linked business accounts (WhatsApp parent BSUID).
+    parent_scoped_id: str = ""
+    previous_scoped_id: str = ""  # SCOPED_ID_CHANGED: the id the sender had until now
     picture_url: str = ""
     # Bytes of media that arrive inside the delivery itself (e-mail MIME parts), by item "ref".
     media_bytes: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
@@ -51,7 +57,8 @@ class InboundMessage:
         # Every adapter's output passes here: ids must fit the columns that store them.
         require(0 < len(self.external_id) <= MAX_ID_LENGTH, "sender id must be 1-255 characters")
         require(0 < len(self.platform_message_id) <= MAX_ID_LENGTH, "message id must be 1-255 characters")
-        require(len(self.scoped_id) <= MAX_ID_LENGTH, "scoped id must be at most 255 characters")
+        for scoped in (self.scoped_id, self.parent_scoped_id, self.previous_scoped_id):
+            require(len(scoped) <= MAX_ID_LENGTH and "\x00" not in scoped, "scoped ids must be 0-255 characters")
         require(len(self.target_platform_id) <= MAX_ID_LENGTH, "target id must be at most 255 characters")
         ids = self.external_id + self.platform_message_id + self.scoped_id + self.target_platform_id
         require("\x00" not in ids, "ids must not contain NUL")

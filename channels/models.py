@@ -75,6 +75,10 @@ class ChannelIdentity(models.Model):
     # account only, so it is never a contact key; replies to a contact without a phone use it.
     # Database defaults too: bulk loaders (generate_data, the benchmarks' SQL) name only older columns.
     scoped_id = models.CharField(max_length=255, blank=True, default="", db_default="")
+    # WhatsApp's "parent" BSUID ("CC.ENT.…"), shared by the linked business portfolios of one
+    # managed business: recorded, and used to recognise the sender on this channel when their
+    # BSUID changes; like the BSUID, never a contact key.
+    parent_scoped_id = models.CharField(max_length=255, blank=True, default="", db_default="")
     picture_url = models.URLField(max_length=1000, blank=True, default="", db_default="")
     last_inbound_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -90,6 +94,11 @@ class ChannelIdentity(models.Model):
             models.Index(fields=["profile"]),
             models.Index(
                 fields=["channel", "scoped_id"], condition=~models.Q(scoped_id=""), name="identity_scoped_idx"
+            ),
+            models.Index(
+                fields=["channel", "parent_scoped_id"],
+                condition=~models.Q(parent_scoped_id=""),
+                name="identity_parent_scoped_idx",
             ),
         ]
 

@@ -1,6 +1,10 @@
 """Reads on channels, scoped by the permission policy (per-channel access through guardian)."""
 
+import time
+
 from django.db.models import Count, Min, QuerySet
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 
 from channels.models import Channel, InboundDelivery
@@ -10,6 +14,32 @@ from config.workspace import permissions
 def channels_for(user) -> QuerySet[Channel]:
     """The active channels the user may work on."""
     return permissions.visible(user, Channel.objects.filter(is_active=True)).order_by("kind", "name")
+
+
+# Webhook channels by public id, kept for a few seconds in each process: acceptance is the hot path,
+# and its only other query. A change in this process forgets the entry at once; other processes
+# see a new secret or a deactivation within WEBHOOK_CHANNEL_CACHE_SECONDS.
+WEBHOOK_CHANNEL_CACHE_SECONDS = 5.0
+_webhook_channels: dict[str, tuple[float, Channel | None]] = {}
+
+
+def webhook_channel(public_id) -> Channel | None:
+    """The active channel a webhook URL names, or None."""
+    key = str(public_id)
+    now = time.monotonic()
+    cached = _webhook_channels.get(key)
+    if cached is not None and now - cached[0] < WEBHOOK_CHANNEL_CACHE_SECONDS:
+        return cached[1]
+    channel = Channel.objects.filter(public_id=public_id, is_active=True).first()
+    if len(_webhook_channels) > 10_000:
+        _webhook_channels.clear()
+    _webhook_channels[key] = (now, channel)
+    return channel
+
+
+@receiver([post_save, post_delete], sender=Channel, dispatch_uid="channels.webhook_channel_forget")
+def _webhook_channel_forget(sender, instance, **kwargs) -> None:
+    _webhook_channels.pop(str(instance.public_id), None)
 
 
 def inbound_health(*, now=None) -> dict:

@@ -2,6 +2,7 @@
 
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from guardian.shortcuts import assign_perm, get_groups_with_perms, get_users_with_perms, remove_perm
 
 from channels.inbound import InboundMessage
@@ -61,7 +62,43 @@ def _known_identity(channel: Channel, message: InboundMessage) -> ChannelIdentit
             ChannelIdentity.objects.filter(channel=channel, scoped_id=message.scoped_id).order_by("pk").first()
             or ChannelIdentity.objects.filter(channel=channel, external_id=message.scoped_id).first()
         )
+    if identity is None and message.parent_scoped_id:
+        # The parent BSUID outlives a change of BSUID: the same person on this channel.
+        identity = (
+            ChannelIdentity.objects.filter(channel=channel, parent_scoped_id=message.parent_scoped_id)
+            .order_by("pk")
+            .first()
+        )
     return identity
+
+
+def identity_find_scoped(*, channel: Channel, message: InboundMessage) -> ChannelIdentity | None:
+    """The identity a change of business-scoped id is about: by its previous id, else its phone."""
+    found = None
+    if message.previous_scoped_id:
+        found = (
+            ChannelIdentity.objects.filter(channel=channel, scoped_id=message.previous_scoped_id).order_by("pk").first()
+            or ChannelIdentity.objects.filter(channel=channel, external_id=message.previous_scoped_id).first()
+        )
+    if found is None and message.phone:
+        found = ChannelIdentity.objects.filter(channel=channel, external_id=message.phone).first()
+    return found
+
+
+def identity_change_scoped_id(*, identity: ChannelIdentity, message: InboundMessage) -> None:
+    """The sender's business-scoped id changed: the identity answers to the new one from now on
+    (replies to a contact known only by it go to the new id)."""
+    fields = {"scoped_id": message.scoped_id, "parent_scoped_id": message.parent_scoped_id}
+    changed = [name for name, value in fields.items() if value and getattr(identity, name) != value]
+    for name in changed:
+        setattr(identity, name, fields[name])
+    known_by_old_id = message.previous_scoped_id and identity.external_id == message.previous_scoped_id
+    taken = ChannelIdentity.objects.filter(channel=identity.channel, external_id=message.scoped_id).exists()
+    if known_by_old_id and message.scoped_id and not taken:
+        identity.external_id = message.scoped_id
+        changed.append("external_id")
+    if changed:
+        identity.save(update_fields=changed)
 
 
 def _identity_create(*, channel: Channel, message: InboundMessage) -> ChannelIdentity:
@@ -75,6 +112,7 @@ def _identity_create(*, channel: Channel, message: InboundMessage) -> ChannelIde
         display_name=clean_text(message.display_name, 255),
         username=clean_text(message.username, 255),
         scoped_id=message.scoped_id,
+        parent_scoped_id=message.parent_scoped_id,
         picture_url=message.picture_url[:1000],
     )
     contact.main_identity = identity
@@ -89,38 +127,47 @@ def _fallback_name(channel: Channel, message: InboundMessage) -> str:
     return f"{channel.get_kind_display()} {message.external_id[-6:]}"
 
 
-def identity_add_keys_from(*, identity: ChannelIdentity, message: InboundMessage) -> None:
+def identity_add_keys_from(*, identity: ChannelIdentity, message: InboundMessage) -> bool:
     """Keys a later message reveals (a Telegram contact share, a pre-chat e-mail) join the contact.
 
     They belong to the identity's own profile, so an unmerge takes them along. What the platform
     says about the sender now (username, business-scoped id, picture) is kept on the identity.
+    True when a key was new (duplicate detection then has something to look at).
     """
     _identity_refresh_profile(identity, message)
+    started = timezone.now()
+    keys = []
     if message.phone:
-        contact_key_add(
-            contact=identity.contact,
-            profile=identity.profile,
-            kind=KeyKind.PHONE,
-            raw=message.phone,
-            source=KeySource.CHANNEL if message.phone_is_international else KeySource.PRECHAT,
-            international=message.phone_is_international,
+        keys.append(
+            contact_key_add(
+                contact=identity.contact,
+                profile=identity.profile,
+                kind=KeyKind.PHONE,
+                raw=message.phone,
+                source=KeySource.CHANNEL if message.phone_is_international else KeySource.PRECHAT,
+                international=message.phone_is_international,
+            )
         )
     if message.email:
-        contact_key_add(
-            contact=identity.contact,
-            profile=identity.profile,
-            kind=KeyKind.EMAIL,
-            raw=message.email,
-            source=KeySource.CHANNEL
-            if identity.channel.platform.external_id_is == KeyKind.EMAIL
-            else KeySource.PRECHAT,
+        keys.append(
+            contact_key_add(
+                contact=identity.contact,
+                profile=identity.profile,
+                kind=KeyKind.EMAIL,
+                raw=message.email,
+                source=KeySource.CHANNEL
+                if identity.channel.platform.external_id_is == KeyKind.EMAIL
+                else KeySource.PRECHAT,
+            )
         )
+    return any(key is not None and key.created_at >= started for key in keys)
 
 
 def _identity_refresh_profile(identity: ChannelIdentity, message: InboundMessage) -> None:
     changes = {
         "username": clean_text(message.username, 255),
         "scoped_id": message.scoped_id,
+        "parent_scoped_id": message.parent_scoped_id,
         "picture_url": message.picture_url[:1000],
     }
     changed = [name for name, value in changes.items() if value and getattr(identity, name) != value]
@@ -147,6 +194,8 @@ def identity_change_number(*, identity: ChannelIdentity, message: InboundMessage
     if identity.external_id != message.phone and not taken:
         identity.external_id = message.phone
         identity.save(update_fields=["external_id"])
+    if message.previous_scoped_id:  # WhatsApp issues a new BSUID with a new number
+        identity_change_scoped_id(identity=identity, message=message)
 
 
 def channel_access_set(*, actor, channel: Channel, agents, teams) -> None:

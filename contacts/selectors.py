@@ -1,5 +1,7 @@
 """Reads on contacts, already scoped to what the user may see."""
 
+import re
+
 from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.functions import Upper
 
@@ -59,7 +61,34 @@ def contact_search(user, query: str, *, region: str) -> QuerySet[Contact]:
         .filter(**name_match)
         .values_list("pk", flat=True)[:SEARCH_LIMIT]
     )
-    return contacts.filter(pk__in={*by_key, *by_name})
+    return contacts.filter(pk__in={*by_key, *by_name, *_by_channel_handle(query)})
+
+
+SCOPED_ID = re.compile(r"^[A-Z]{2}\.(ENT\.)?[A-Za-z0-9]{1,128}$")
+
+
+def _by_channel_handle(query: str) -> list[int]:
+    """Contacts whose channel username starts with the query ("@dewi", "dewi.st"), or whose
+    platform or business-scoped id is exactly it (a WhatsApp BSUID): a username-only contact has
+    no phone to be found by. Prefix index: channels migration 0008."""
+    identities = Contact._meta.get_field("identities").related_model.objects
+    handle = query.lstrip("@")
+    found = []
+    if handle:
+        found += (
+            identities.exclude(username="")
+            .annotate(upper_username=Upper("username"))
+            .filter(Q(upper_username__startswith=handle.upper()) | Q(upper_username__startswith="@" + handle.upper()))
+            .values_list("contact_id", flat=True)[:SEARCH_LIMIT]
+        )
+    if SCOPED_ID.match(query):  # a WhatsApp BSUID, "US.1349…" (parent: "US.ENT.…")
+        # By channel, as the (channel, id) indexes are keyed: there are only a few channels.
+        channel_ids = list(identities.model._meta.get_field("channel").related_model.objects.values_list("pk"))
+        by_id = Q(scoped_id=query) | Q(external_id=query) | Q(parent_scoped_id=query)
+        found += identities.filter(by_id, channel_id__in=[pk for (pk,) in channel_ids]).values_list(
+            "contact_id", flat=True
+        )[:SEARCH_LIMIT]
+    return found
 
 
 def contact_for_url(contact_id: int) -> Contact | None:

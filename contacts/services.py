@@ -23,7 +23,9 @@ def _require_sees(actor, contact: Contact, conversation=None) -> None:
 def normalize_key(kind: str, raw: str, *, region: str | None = None, international=False) -> Normalized:
     if kind == KeyKind.EMAIL:
         return normalize_email(raw)
-    return normalize_phone(raw, region or Workspace.current().phone_region, international=international)
+    # An international id carries its country: the workspace's default region is not needed (nor read).
+    region = region or ("" if international else Workspace.current().phone_region)
+    return normalize_phone(raw, region, international=international)
 
 
 def clean_name(name: str) -> str:

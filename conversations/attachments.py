@@ -25,6 +25,8 @@ def attachments_store(*, message, items: list[dict], contents: dict[str, bytes] 
     delivery (`contents`, by item ref) are stored now; the others are downloaded by the worker."""
     contents = contents or {}
     created = []
+    if not any(item.get("kind") in AttachmentKind.values for item in items):
+        return created
     with transaction.atomic():
         for item in items:
             if item.get("kind") not in AttachmentKind.values:

@@ -10,7 +10,13 @@ from django.db.models import F
 
 from channels.inbound import Action, InboundMessage, ParsedDelivery, PayloadError, StatusUpdate
 from channels.models import Channel, ChannelIdentity
-from channels.services import identity_add_keys_from, identity_change_number, identity_for_inbound
+from channels.services import (
+    identity_add_keys_from,
+    identity_change_number,
+    identity_change_scoped_id,
+    identity_find_scoped,
+    identity_for_inbound,
+)
 from contacts.events import event_record
 from contacts.models import Contact, EventKind
 from contacts.normalize import clean_text
@@ -54,16 +60,21 @@ def inbound_message_ingest(*, channel: Channel, inbound: InboundMessage) -> Mess
         # An edit of a message we never received: keep the new text as the message.
     if inbound.action == Action.NUMBER_CHANGED:
         return _number_change(channel, inbound)
+    if inbound.action == Action.SCOPED_ID_CHANGED:
+        return _scoped_id_change(channel, inbound)
     inbound = _with_profile(channel, inbound)
-    with transaction.atomic():
+    # Inside the worker's per-item savepoint this joins it (a savepoint more is a round trip more).
+    with transaction.atomic(savepoint=False):
         duplicate = _stored(channel, inbound.platform_message_id)
         if duplicate is not None:
             return _apply_edit(duplicate, inbound) if inbound.is_edit else duplicate
         identity, created = identity_for_inbound(channel=channel, message=inbound)
-        identity, contact = _lock_identity_contact(identity)
-        if not created:
-            identity_add_keys_from(identity=identity, message=inbound)
-        if created or inbound.phone or inbound.email:
+        if created:  # rows of this transaction: nobody else can see them, let alone lock them
+            contact = identity.contact
+        else:
+            identity, contact = _lock_identity_contact(identity)
+        key_added = created or (not created and identity_add_keys_from(identity=identity, message=inbound))
+        if key_added:
             suggestions_refresh(contact_id=contact.pk)  # a key arrived: its suggestion shows at once
         conversation = _open_conversation_for(contact=contact, channel=channel, at=inbound.sent_at)
         try:
@@ -156,6 +167,22 @@ def _number_change(channel: Channel, inbound: InboundMessage) -> None:
     return None
 
 
+def _scoped_id_change(channel: Channel, inbound: InboundMessage) -> None:
+    with transaction.atomic():
+        identity = identity_find_scoped(channel=channel, message=inbound)
+        if identity is None:
+            return None  # someone who never wrote to us: nothing to update
+        identity, contact = _lock_identity_contact(identity)
+        identity_change_scoped_id(identity=identity, message=inbound)
+        event_record(
+            contact=contact,
+            kind=EventKind.PROPERTY_CHANGED,
+            data={"reason": inbound.body or f"WhatsApp user id changed to {inbound.scoped_id}"},
+            at=inbound.sent_at,
+        )
+    return None
+
+
 def _without_nul(value):
     """JSON as PostgreSQL stores it: jsonb refuses NUL in strings, whichever field a platform put it in."""
     if isinstance(value, str):
@@ -194,6 +221,9 @@ def _lock_identity_contact(identity: ChannelIdentity) -> tuple[ChannelIdentity, 
         contact = Contact.objects.select_for_update().get(pk=identity.contact_id)
         fresh = ChannelIdentity.objects.select_related("channel").get(pk=identity.pk)
         if fresh.contact_id == contact.pk:
+            fresh.contact = contact
+            if fresh.profile_id == contact.pk:
+                fresh.profile = contact
             return fresh, contact
         identity = fresh
 

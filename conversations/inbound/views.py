@@ -1,13 +1,12 @@
 import logging
 
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from channels.delivery_log import delivery_accept
-from channels.models import Channel
 from channels.platforms import NotAuthentic, authenticate, meta_challenge, webhook_max_bytes
+from channels.selectors import webhook_channel
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +19,9 @@ def webhook(request: HttpRequest, public_id) -> HttpResponse:
     Only a wrong signature (403, nothing kept) and a body over WEBHOOK_MAX_BYTES (413) are refused:
     a delivery we cannot read is kept as failed and can be replayed, never answered 400 and lost.
     """
-    channel = get_object_or_404(Channel, public_id=public_id, is_active=True)
+    channel = webhook_channel(public_id)
+    if channel is None:
+        raise Http404("no such channel")
     if request.method == "GET":
         challenge = meta_challenge(channel, request.GET)
         if challenge is None:

@@ -5,14 +5,15 @@ import json
 from django.core import signing
 from django.db import transaction
 
-from channels.models import ChannelIdentity, WebchatSession
-from channels.platforms import webchat
-from conversations.inbound.pipeline import delivery_ingest
+from channels.delivery_log import delivery_accept
+from channels.models import ChannelIdentity, InboundDelivery, WebchatSession
 from conversations.models import Attachment, AttachmentStatus, DeliveryStatus, Direction, Message
 
 
-def visitor_message(*, session: WebchatSession, text: str, client_id: str) -> Message:
-    """A visitor's message, read by the web chat platform like any delivery and ingested."""
+def visitor_message(*, session: WebchatSession, text: str, client_id: str) -> InboundDelivery:
+    """A visitor's message goes through the inbound log like every platform's delivery: kept in
+    one insert now, stored as a message by the inbound workers (the widget shows it at once, marked
+    as sending, until its poll returns the stored message with the same client id)."""
     body = {
         "session_id": str(session.public_id),
         "message_id": client_id,
@@ -21,8 +22,14 @@ def visitor_message(*, session: WebchatSession, text: str, client_id: str) -> Me
         "email": session.email,
         "phone": session.phone,
     }
-    delivery = webchat.PLATFORM.parse(json.dumps(body).encode())
-    return delivery_ingest(channel=session.channel, delivery=delivery)[0]
+    return delivery_accept(channel=session.channel, body=json.dumps(body).encode(), headers={})
+
+
+def visitor_client_id(message: Message) -> str:
+    """The widget's own id of a visitor's message ("" for our replies)."""
+    if message.direction != Direction.INBOUND:
+        return ""
+    return message.platform_message_id.partition(":")[2]
 
 
 def visitor_messages(*, session: WebchatSession, after: int = 0, limit: int = 100) -> list[Message]:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from channels.models import Channel, ChannelKind
 from channels.webchat import prechat_errors, prechat_settings, session_for_token, webchat_session_start
 from conversations.inbound.webchat import (
+    visitor_client_id,
     visitor_file,
     visitor_file_token,
     visitor_message,
@@ -149,8 +150,8 @@ def widget_messages(request: HttpRequest, public_id) -> HttpResponse:
         client_id = str((data or {}).get("client_id") or "")[:64]
         if not text or not client_id:
             return _json({"error": 'Send {"text": "...", "client_id": "..."}.'}, status=400)
-        message = visitor_message(session=session, text=text, client_id=client_id)
-        return _json({"id": message.pk}, status=201)
+        visitor_message(session=session, text=text, client_id=client_id)  # kept; a worker stores it
+        return _json({"client_id": client_id}, status=202)
     after = request.GET.get("after", "0")
     messages = visitor_messages(session=session, after=int(after) if after.isdigit() else 0)
     return _json(
@@ -159,6 +160,7 @@ def widget_messages(request: HttpRequest, public_id) -> HttpResponse:
                 {
                     "id": m.pk,
                     "from": "visitor" if m.direction == "in" else "agent",
+                    "client_id": visitor_client_id(m),
                     "text": m.body,
                     "at": m.created_at.isoformat(),
                     "files": [_file_link(request, channel, session, a) for a in m.media.all() if a.file],

@@ -35,7 +35,7 @@
     ".panel[hidden]{display:none}.head{background:#2f6fed;color:#fff;padding:12px 14px;font-weight:600}" +
     ".body{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:6px;background:#f7f8fb}" +
     ".msg{max-width:80%;padding:7px 10px;border-radius:12px;font-size:14px;line-height:1.35;white-space:pre-wrap;overflow-wrap:anywhere}" +
-    ".visitor{align-self:flex-end;background:#2f6fed;color:#fff}.agent{align-self:flex-start;background:#fff;border:1px solid #e3e6ec;color:#1d2330}" +
+    ".visitor{align-self:flex-end;background:#2f6fed;color:#fff}.agent{align-self:flex-start;background:#fff;border:1px solid #e3e6ec;color:#1d2330}.pending{opacity:.75}" +
     "form{display:grid;gap:8px;padding:12px}label{display:grid;gap:3px;font-size:13px;color:#555}" +
     "input,textarea{font:inherit;font-size:14px;border:1px solid #cfd5e1;border-radius:8px;padding:8px}" +
     "button.send{background:#2f6fed;color:#fff;border:0;border-radius:8px;padding:8px 12px;font-size:14px;cursor:pointer}" +
@@ -155,13 +155,20 @@
           body.appendChild(el("div", { class: "error", role: "alert" }, T.failed));
           return;
         }
-        poll();
+        // Accepted: the inbound workers store it in a moment. The visitor sees it now; the poll
+        // that returns the stored message (same client_id) confirms this bubble, never repeats it.
+        var bubble = el("div", { class: "msg visitor pending" }, text);
+        state.pending[clientId] = bubble;
+        body.appendChild(bubble);
+        body.scrollTop = body.scrollHeight;
+        setTimeout(poll, 700);
       });
     });
     content.appendChild(body);
     content.appendChild(form);
     state.lastId = 0;
     state.seen = {};
+    state.pending = {};
     poll();
     clearInterval(state.timer);
     state.timer = setInterval(poll, 2000);
@@ -178,6 +185,12 @@
         state.lastId = Math.max(state.lastId, message.id);
         if (state.seen[message.id]) return;
         state.seen[message.id] = true;
+        var mine = message.client_id && state.pending[message.client_id];
+        if (mine) {
+          mine.className = "msg visitor";
+          delete state.pending[message.client_id];
+          return;
+        }
         var bubble = el("div", { class: "msg " + message.from }, message.text);
         (message.files || []).forEach(function (file) {
           var link = el("a", { href: file.url, download: file.name, target: "_blank", rel: "noopener" }, "📄 " + file.name);

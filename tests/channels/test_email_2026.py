@@ -1,13 +1,16 @@
 """E-mail the product used to refuse or mis-file, posted through the mail pipe URL (bearer token)
 and processed like the inbound worker does."""
 
+import base64
+import json
+
 from django.db import connection
 
 from channels.models import ChannelIdentity, InboundDelivery
 from channels.platforms.base import Outbound
 from channels.platforms.email import client as email_client
 from contacts.models import Contact
-from conversations.models import DeliveryStatus, Direction, Message
+from conversations.models import Attachment, DeliveryStatus, Direction, Message
 from tests.factories import deliver, email_raw, process_inbound
 
 
@@ -41,6 +44,44 @@ def test_a_25_mb_limit_accepts_mail_with_a_large_attachment(client, email_channe
     stored = Message.objects.get()
     assert "see attached" in stored.body and stored.attachments[0]["filename"] == "inv.pdf"
     assert InboundDelivery.objects.get().body_file  # kept in file storage, not in the row
+
+
+def _mail_with_attachment(size: int) -> bytes:
+    """A real mail: a PDF of `size` bytes, base64 in 76-character lines as mail clients send it."""
+    content = (b"%PDF-1.4\n" + bytes(range(256)) * (size // 256 + 1))[:size]
+    encoded = base64.encodebytes(content).replace(b"\n", b"\r\n")
+    return (
+        b"From: Sheena <sheena@example.com>\r\nMessage-ID: <huge@x>\r\nSubject: scans\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="B"\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nall pages\r\n'
+        b'--B\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename="scans.pdf"\r\n'
+        b"Content-Transfer-Encoding: base64\r\n\r\n" + encoded + b"\r\n--B--\r\n"
+    )
+
+
+def test_a_mail_of_25_mb_is_accepted_whole_with_its_attachment(client, email_channel, settings):
+    size = settings.EMAIL_MAX_BYTES - 512 * 1024  # just under the 25 MB attachment limit
+    raw = _mail_with_attachment(size)
+    assert len(raw) > 32 * 1024 * 1024  # base64 and line breaks: the message itself is about 33 MB
+    assert deliver(client, email_channel, raw).status_code == 200
+    assert InboundDelivery.objects.get().status == InboundDelivery.Status.DONE
+    stored = Message.objects.get()
+    assert "all pages" in stored.body
+    attachment = Attachment.objects.get(message=stored)
+    assert attachment.size == size and attachment.file.size == size
+
+
+def test_a_mail_over_the_hard_limit_gets_413_and_nothing_is_kept(client, email_channel, settings):
+    raw = _mail_with_attachment(settings.EMAIL_WEBHOOK_MAX_BYTES * 3 // 4 + 1024)
+    assert len(raw) > settings.EMAIL_WEBHOOK_MAX_BYTES
+    assert deliver(client, email_channel, raw).status_code == 413
+    assert InboundDelivery.objects.count() == 0 and Message.objects.count() == 0
+
+
+def test_a_webhook_over_the_default_hard_limit_gets_413(client, whatsapp, settings):
+    body = json.dumps({"object": "whatsapp_business_account", "entry": [], "pad": "x" * settings.WEBHOOK_MAX_BYTES})
+    assert settings.WEBHOOK_MAX_BYTES == 25 * 1024 * 1024  # the documented default, not a test override
+    assert deliver(client, whatsapp, body).status_code == 413
+    assert InboundDelivery.objects.count() == 0
 
 
 def test_a_bounce_marks_the_message_it_answers_failed(client, email_channel):
@@ -121,3 +162,25 @@ def test_mime_nested_1200_deep_fails_that_delivery_cleanly(client, email_channel
     assert delivery.status == "failed" and "nested too deeply" in delivery.error
     assert connection.is_usable()
     assert "0 deliveries processed" in process_inbound()
+
+
+def test_a_send_that_raises_anything_ends_failed_with_the_reason_and_can_be_retried(
+    client, email_channel, agent, monkeypatch
+):
+    from conversations.delivery import message_deliver
+    from conversations.services import message_retry, message_send
+
+    deliver(client, email_channel, email_raw("sheena@example.com", "hello"))
+    inbound = Message.objects.get()
+    reply = message_send(actor=agent, conversation=inbound.conversation, identity=inbound.identity, body="answer")
+
+    def broken(*args, **kwargs):  # what Django's mail raises on a header with a line break
+        raise ValueError("Header values may not contain linefeed or carriage return characters")
+
+    monkeypatch.setattr("django.core.mail.message.EmailMessage.send", broken)
+    assert message_deliver(message_id=reply.pk) == DeliveryStatus.FAILED  # never stuck "pending"
+    reply.refresh_from_db()
+    assert reply.status == DeliveryStatus.FAILED and "linefeed" in reply.error
+    monkeypatch.undo()
+    message_retry(actor=agent, message=reply)
+    assert message_deliver(message_id=reply.pk) == DeliveryStatus.SENT

@@ -3,10 +3,11 @@ import json
 import pytest
 from django.urls import reverse
 
+from channels.models import InboundDelivery
 from contacts.models import Contact
 from conversations.models import Message
 from merging.models import MergeSuggestion
-from tests.factories import inbound
+from tests.factories import inbound, process_inbound
 
 
 @pytest.fixture
@@ -52,12 +53,30 @@ def test_visitor_chats_and_an_email_known_elsewhere_raises_a_suggestion(client, 
         content_type="application/json",
         headers=headers,
     )
-    assert sent.status_code == 201
+    assert sent.status_code == 202 and sent.json() == {"client_id": "c1"}
+    process_inbound()
     visitor = Contact.objects.get(identities__channel=chat)
     assert visitor.name == "Sheena N" and visitor.primary_email.value == "sheena@example.com"
     assert MergeSuggestion.objects.filter(status="open").count() == 1
     listed = client.get(url("messages", chat), headers=headers).json()["messages"]
-    assert [(m["from"], m["text"]) for m in listed] == [("visitor", "Hello!")]
+    assert [(m["from"], m["text"], m["client_id"]) for m in listed] == [("visitor", "Hello!", "c1")]
+
+
+def test_a_visitor_message_goes_through_the_inbound_log_like_every_platform(client, chat):
+    token = start(client, chat, email="a@example.com").json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    sent = client.post(
+        url("messages", chat), json.dumps({"text": "Hi", "client_id": "k1"}), "application/json", headers=headers
+    )
+    assert sent.status_code == 202
+    kept = InboundDelivery.objects.get()
+    assert kept.status == InboundDelivery.Status.WAITING and Message.objects.count() == 0
+    assert client.get(url("messages", chat), headers=headers).json()["messages"] == []  # the widget shows it itself
+    process_inbound()
+    kept.refresh_from_db()
+    assert kept.status == InboundDelivery.Status.DONE
+    listed = client.get(url("messages", chat), headers=headers).json()["messages"]
+    assert [(m["text"], m["client_id"]) for m in listed] == [("Hi", "k1")]  # the widget confirms its bubble
 
 
 def test_a_resent_visitor_message_is_stored_once(client, chat):
@@ -70,6 +89,7 @@ def test_a_resent_visitor_message_is_stored_once(client, chat):
             content_type="application/json",
             headers=headers,
         )
+    process_inbound()
     assert Message.objects.count() == 1
 
 
@@ -110,6 +130,7 @@ def test_reading_the_chat_writes_nothing_and_the_widget_marks_shown_replies_deli
     client.post(
         url("messages", chat), json.dumps({"text": "Hi", "client_id": "c1"}), "application/json", headers=headers
     )
+    process_inbound()
     visitor_message = Message.objects.get()
     reply = Message.objects.create(
         conversation=visitor_message.conversation,

@@ -143,6 +143,92 @@ class TestBusinessScopedUserIds:
         deliver(client, whatsapp, wa_text("16505559999", "from my new number"))
         assert ChannelIdentity.objects.count() == 1
 
+    def test_a_number_change_with_a_new_bsuid_moves_the_identity_to_it(self, client, whatsapp):
+        deliver(client, whatsapp, delivery(text("hi", mid="wamid.nb1"), contacts=[person()]))
+        change = message(
+            "system",
+            {
+                "body": "User Sheena Nelson changed from 16505551234 to 16505559999",
+                "wa_id": "16505559999",
+                "user_id": "US.NEWBSUID2",
+                "type": "user_changed_number",
+            },
+            mid="wamid.nb2",
+        )
+        deliver(client, whatsapp, delivery(change))
+        identity = ChannelIdentity.objects.get()
+        assert (identity.external_id, identity.scoped_id) == ("16505559999", "US.NEWBSUID2")
+        assert ContactKey.objects.filter(contact=identity.contact).count() == 2  # the old phone stays, secondary
+
+    # Meta's system-message reference: "user_changed_user_id" carries the new BSUID (and no contacts array;
+    # the phone may be absent, the previous BSUID is named in the body).
+    def test_a_bsuid_change_keeps_the_username_contact_and_replies_go_to_the_new_bsuid(self, client, whatsapp):
+        deliver(client, whatsapp, delivery(text("hi", mid="wamid.b1", phone=None), contacts=[person(phone=None)]))
+        change = {
+            "id": "wamid.b2",
+            "timestamp": str(int(time.time())),
+            "type": "system",
+            "system": {
+                "body": f"User Sheena Nelson changed from {BSUID} to US.24817305912873645029",
+                "user_id": "US.24817305912873645029",
+                "type": "user_changed_user_id",
+            },
+        }
+        deliver(client, whatsapp, delivery(change))
+        assert processed().status == InboundDelivery.Status.DONE
+        identity = ChannelIdentity.objects.get()
+        assert identity.scoped_id == identity.external_id == "US.24817305912873645029"
+        assert Event.objects.filter(kind=EventKind.PROPERTY_CHANGED, contact=identity.contact).exists()
+        later = text("again", mid="wamid.b3", phone=None, bsuid="US.24817305912873645029")
+        deliver(client, whatsapp, delivery(later, contacts=[person(phone=None, bsuid="US.24817305912873645029")]))
+        assert ChannelIdentity.objects.count() == 1 and Message.objects.count() == 2
+
+    # The `user_id_update` webhook field (BSP docs of 2026): {wa_id, detail, user_id: {previous, current}, timestamp}.
+    def test_a_user_id_update_webhook_moves_the_identity_to_the_current_bsuid(self, client, whatsapp):
+        deliver(client, whatsapp, delivery(text("hi", mid="wamid.u9"), contacts=[person()]))
+        update = {
+            "object": "whatsapp_business_account",
+            "entry": [
+                {
+                    "id": "102290129340398",
+                    "changes": [
+                        {
+                            "field": "user_id_update",
+                            "value": {
+                                "messaging_product": "whatsapp",
+                                "metadata": {"display_phone_number": "15550783881", "phone_number_id": "1"},
+                                "user_id_update": [
+                                    {
+                                        "wa_id": PHONE,
+                                        "detail": "User id for Sheena Nelson has been updated.",
+                                        "user_id": {"previous": BSUID, "current": "US.99817305912873645000"},
+                                        "timestamp": str(int(time.time())),
+                                    }
+                                ],
+                            },
+                        }
+                    ],
+                }
+            ],
+        }
+        deliver(client, whatsapp, update)
+        assert processed().status == InboundDelivery.Status.DONE
+        identity = ChannelIdentity.objects.get()
+        assert (identity.external_id, identity.scoped_id) == (PHONE, "US.99817305912873645000")
+
+    def test_the_parent_bsuid_is_kept_and_finds_the_sender_under_a_new_bsuid(self, client, whatsapp):
+        parent = "US.ENT.11815799212886844830"
+        first = person(phone=None)
+        first["parent_user_id"] = parent
+        deliver(client, whatsapp, delivery(text("hi", mid="wamid.p7", phone=None), contacts=[first]))
+        assert ChannelIdentity.objects.get().parent_scoped_id == parent
+        later = person(phone=None, bsuid="US.77717305912873645111")
+        later["parent_user_id"] = parent
+        msg = text("me again", mid="wamid.p8", phone=None, bsuid="US.77717305912873645111")
+        deliver(client, whatsapp, delivery(msg, contacts=[later]))
+        assert ChannelIdentity.objects.count() == 1 and Message.objects.count() == 2
+        assert ContactKey.objects.count() == 0  # neither id is ever a contact key
+
 
 class TestMessageKinds:
     def test_a_flows_reply_is_shown_as_its_answered_fields(self, client, whatsapp):
@@ -287,8 +373,9 @@ def test_a_bsuid_only_contact_is_found_listed_and_exported_with_its_username(cli
     deliver(client, whatsapp, payload)
     contact = ChannelIdentity.objects.get().contact
     client.force_login(manager)
-    listed = client.get(reverse("contacts:list"), {"q": "Dewi"}).content.decode()
-    assert f"/contacts/{contact.pk}/" in listed
+    for query in ("Dewi", "@dewi.st", "dewi.store", BSUID):  # name, username (with or without @), BSUID
+        listed = client.get(reverse("contacts:list"), {"q": query}).content.decode()
+        assert f"/contacts/{contact.pk}/" in listed, query
     detail = client.get(reverse("contacts:detail", args=[contact.pk])).content.decode()
     assert "@dewi.store" in detail and BSUID in detail
     exported = next(c for c in exported_contacts() if c["id"] == contact.pk)

@@ -16,7 +16,16 @@ from conversations.models import Attachment, Conversation, DeliveryStatus, Messa
 from conversations.services import SendRefused, message_send
 from tests.conversations.test_media_inbound import HTML, OGG_VOICE, PDF, jpeg_bytes
 from tests.conversations.test_outbound import smtp_server  # noqa: F401 (a fixture)
-from tests.factories import deliver, email_raw, make_channel, meta_delivery, meta_message, tg_text, wa_text
+from tests.factories import (
+    deliver,
+    email_raw,
+    make_channel,
+    meta_delivery,
+    meta_message,
+    process_inbound,
+    tg_text,
+    wa_text,
+)
 from tests.worker import run_tasks
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -126,6 +135,7 @@ def test_web_chat_visitor_gets_a_download_link(client, webchat, agent, worker_en
         content_type="application/json",
         headers=auth,
     )
+    process_inbound()  # the visitor's message goes through the inbound log
     send_file(agent, webchat, "menu.pdf", b"%PDF-1.4 menu")
     run_tasks(worker_env)
     messages = client.get(reverse("inbound:widget_messages", args=[webchat.public_id]), headers=auth).json()

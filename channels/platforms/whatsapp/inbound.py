@@ -9,6 +9,7 @@ identity (never a contact key), and a phone that arrives later joins the same co
 
 import json
 import re
+import time
 
 from channels.inbound import (
     Action,
@@ -43,6 +44,11 @@ def parse(payload) -> ParsedDelivery:
     for entry in as_list(payload.get("entry"), "entry"):
         for change in as_list(as_dict(entry, "entry[]").get("changes", []), "changes"):
             change = as_dict(change, "changes[]")
+            if change.get("field") == "user_id_update":
+                value = as_dict(change.get("value"), "value")
+                updates = as_list(value.get("user_id_update", []), "user_id_update")
+                messages += each_item(updates, _user_id_update, failures, "user_id_update")
+                continue
             if change.get("field") != "messages":
                 ignored += 1  # user_preferences, account updates, ...: nothing for the inbox
                 continue
@@ -68,6 +74,7 @@ def _people(contacts) -> dict[str, dict]:
             "username": as_str(profile.get("username") or contact.get("username") or "", "username"),
             "phone": as_str(contact.get("wa_id") or "", "contacts[].wa_id"),
             "bsuid": as_str(contact.get("user_id") or "", "contacts[].user_id"),
+            "parent": as_str(contact.get("parent_user_id") or "", "contacts[].parent_user_id"),
         }
         for key in (person["phone"], person["bsuid"]):
             if key:
@@ -75,8 +82,8 @@ def _people(contacts) -> dict[str, dict]:
     return people
 
 
-def _sender(raw: dict, people: dict[str, dict]) -> tuple[str, str, dict]:
-    """(phone, BSUID, profile) of a message's sender; at least one of the ids is there."""
+def _sender(raw: dict, people: dict[str, dict]) -> tuple[str, str, str, dict]:
+    """(phone, BSUID, parent BSUID, profile) of a message's sender; a phone or a BSUID is there."""
     sender = as_str(raw.get("from") or "", "messages[].from")
     bsuid = as_str(raw.get("from_user_id") or "", "messages[].from_user_id")
     if is_bsuid(sender):  # some senders' "from" is their BSUID when the phone is withheld
@@ -84,18 +91,22 @@ def _sender(raw: dict, people: dict[str, dict]) -> tuple[str, str, dict]:
     person = people.get(sender) or people.get(bsuid) or {}
     phone = sender or person.get("phone", "")
     bsuid = bsuid or person.get("bsuid", "")
+    parent = as_str(raw.get("from_parent_user_id") or "", "from_parent_user_id") or person.get("parent", "")
     require(bool(phone or bsuid), "message has neither a phone (from) nor a BSUID (from_user_id)")
     if phone:
         require(phone.isdigit() and 5 <= len(phone) <= 20, "messages[].from must be a wa_id")
-    if bsuid:
-        require(is_bsuid(bsuid), "from_user_id must be a BSUID (CC.id)")
-    return phone, bsuid, person
+    for value in (bsuid, parent):
+        require(not value or is_bsuid(value), "BSUIDs are CC.id (parent: CC.ENT.id)")
+    return phone, bsuid, parent, person
 
 
 def _message(raw, people: dict[str, dict]) -> InboundMessage:
     raw = as_dict(raw, "message")
-    phone, bsuid, person = _sender(raw, people)
     kind = as_str(raw.get("type"), "messages[].type")
+    system = raw.get("system") if kind == "system" and isinstance(raw.get("system"), dict) else {}
+    if system.get("type") == "user_changed_user_id":
+        return _user_changed_user_id(raw, system)
+    phone, bsuid, parent, person = _sender(raw, people)
     context = raw.get("context") if isinstance(raw.get("context"), dict) else {}
     reply_to = (as_str(context["id"], "context.id"),) if context.get("id") else ()
     common = {
@@ -106,6 +117,7 @@ def _message(raw, people: dict[str, dict]) -> InboundMessage:
         "username": clean_text(person.get("username", ""), 255),
         "phone": phone,
         "scoped_id": bsuid,
+        "parent_scoped_id": parent,
         "reply_to_platform_ids": reply_to,
     }
     if kind in ("reaction", "revoke", "edit", "system"):
@@ -137,8 +149,78 @@ def _action(kind: str, raw: dict, common: dict) -> InboundMessage:
     if system.get("type") == "user_changed_number" and system.get("wa_id"):
         new_phone = as_str(system["wa_id"], "system.wa_id")
         require(new_phone.isdigit() and 5 <= len(new_phone) <= 20, "system.wa_id must be a phone")
-        return InboundMessage(**{**common, "phone": new_phone}, action=Action.NUMBER_CHANGED, body=clean_text(text))
+        # A new number comes with a new BSUID (and parent BSUID) when WhatsApp sends them.
+        new_bsuid, new_parent = _bsuid(system, "user_id"), _bsuid(system, "parent_user_id")
+        return InboundMessage(
+            **{
+                **common,
+                "phone": new_phone,
+                "previous_scoped_id": common["scoped_id"] if new_bsuid else "",
+                "scoped_id": new_bsuid or common["scoped_id"],
+                "parent_scoped_id": new_parent or common["parent_scoped_id"],
+            },
+            action=Action.NUMBER_CHANGED,
+            body=clean_text(text),
+        )
     return InboundMessage(**common, body=clean_text(text or "[system message]"), attachments=[{"type": "system"}])
+
+
+def _bsuid(container: dict, field: str) -> str:
+    value = as_str(container.get(field) or "", field)
+    require(not value or is_bsuid(value), f"{field} must be a BSUID (CC.id)")
+    return value
+
+
+CHANGED_FROM = re.compile(r"changed from ([A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128}) to ")
+
+
+def _user_changed_user_id(raw: dict, system: dict) -> InboundMessage:
+    """A system message: the sender's BSUID changed (Meta sends no contacts array with it, and
+    may send no phone: the previous BSUID is `from_user_id`, `system.previous_user_id`, or named
+    in the body "User <name> changed from <old BSUID> to <new BSUID>")."""
+    body = clean_text(as_str(system.get("body") or "", "system.body"))
+    found = CHANGED_FROM.search(body)
+    previous = _bsuid(raw, "from_user_id") or _bsuid(system, "previous_user_id") or (found.group(1) if found else "")
+    phone = as_str(raw.get("from") or "", "messages[].from")
+    if is_bsuid(phone):
+        phone, previous = "", previous or phone
+    require(bool(previous or phone), "user_changed_user_id names neither the previous BSUID nor a phone")
+    return InboundMessage(
+        external_id=phone or previous,
+        platform_message_id=as_str(raw.get("id"), "messages[].id"),
+        sent_at=unix_time(raw.get("timestamp"), "timestamp"),
+        phone=phone,
+        previous_scoped_id=previous,
+        scoped_id=_bsuid(system, "user_id"),
+        parent_scoped_id=_bsuid(system, "parent_user_id"),
+        action=Action.SCOPED_ID_CHANGED,
+        body=body,
+    )
+
+
+def _user_id_update(raw) -> InboundMessage:
+    """One item of a `user_id_update` webhook: {wa_id?, detail, user_id: {previous, current},
+    parent_user_id?: {previous, current}, timestamp}."""
+    raw = as_dict(raw, "user_id_update[]")
+    ids = as_dict(raw.get("user_id"), "user_id_update[].user_id")
+    previous, current = _bsuid(ids, "previous"), _bsuid(ids, "current")
+    require(bool(current), "user_id_update without the current BSUID")
+    parents = raw.get("parent_user_id") if isinstance(raw.get("parent_user_id"), dict) else {}
+    phone = as_str(raw.get("wa_id") or "", "user_id_update[].wa_id")
+    if phone:
+        require(phone.isdigit() and 5 <= len(phone) <= 20, "user_id_update[].wa_id must be a phone")
+    require(bool(previous or phone), "user_id_update names neither the previous BSUID nor a phone")
+    return InboundMessage(
+        external_id=phone or previous,
+        platform_message_id=f"user_id_update:{previous or phone}:{current}"[:255],
+        sent_at=unix_time(raw.get("timestamp") or int(time.time()), "timestamp"),
+        phone=phone,
+        previous_scoped_id=previous,
+        scoped_id=current,
+        parent_scoped_id=_bsuid(parents, "current"),
+        action=Action.SCOPED_ID_CHANGED,
+        body=clean_text(as_str(raw.get("detail") or "", "detail"), 500),
+    )
 
 
 def _content(kind: str, raw: dict) -> tuple[str, list[dict]]:

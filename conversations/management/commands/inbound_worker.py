@@ -38,7 +38,8 @@ class Command(BaseCommand):
         try:
             while self.running:
                 close_old_connections()
-                processed = deliveries_process_waiting(batch_size=batch_size)
+                # One batch at a time: a stop request is honoured between batches, even with a backlog.
+                processed = deliveries_process_waiting(batch_size=batch_size, limit=batch_size)
                 if processed and options["verbosity"] > 1:
                     self.stdout.write(f"{processed} deliveries processed")
                 if not processed and self.running:
