@@ -3,6 +3,9 @@
 This module imports no app, so any layer's views may use it.
 """
 
+import ipaddress
+
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -32,3 +35,28 @@ def safe_next(request: HttpRequest, fallback: str) -> str:
 
 def redirect_next(request: HttpRequest, fallback: str) -> HttpResponse:
     return redirect(safe_next(request, fallback))
+
+
+def _trusted_proxy(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(network, strict=False) for network in settings.TRUSTED_PROXIES)
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address: REMOTE_ADDR, unless that is a proxy listed in TRUSTED_PROXIES, in which
+    case the right-most address of X-Forwarded-For that is not itself a trusted proxy. Addresses a
+    client wrote to the left of it are never believed."""
+    remote = request.META.get("REMOTE_ADDR") or None
+    if not remote or not _trusted_proxy(remote):
+        return remote
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    for address in reversed(forwarded):
+        if not _trusted_proxy(address):
+            try:
+                return str(ipaddress.ip_address(address))
+            except ValueError:
+                return None
+    return remote

@@ -3,8 +3,13 @@ from django.contrib import admin
 from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.contrib.auth.admin import UserAdmin
 
-from config.workspace.models import LoginFailure, Team, User, Workspace
+from config.workspace.login import LimitedAdminAuthenticationForm
+from config.workspace.models import KnownLoginAddress, LoginFailure, Team, User, Workspace
 from config.workspace.services import team_create, team_members_set
+
+
+# The admin's login goes through the same limits as /login/.
+admin.site.login_form = LimitedAdminAuthenticationForm
 
 
 @admin.register(User)
@@ -62,4 +67,10 @@ class WorkspaceAdmin(admin.ModelAdmin):
 @admin.register(LoginFailure)
 class LoginFailureAdmin(admin.ModelAdmin):
     list_display = ("username", "ip", "at")
+    search_fields = ("username", "ip")
+
+
+@admin.register(KnownLoginAddress)
+class KnownLoginAddressAdmin(admin.ModelAdmin):
+    list_display = ("username", "ip", "last_at")
     search_fields = ("username", "ip")
