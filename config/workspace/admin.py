@@ -7,7 +7,6 @@ from config.workspace.login import LimitedAdminAuthenticationForm
 from config.workspace.models import KnownLoginAddress, LoginFailure, Team, User, Workspace
 from config.workspace.services import team_create, team_members_set
 
-
 # The admin's login goes through the same limits as /login/.
 admin.site.login_form = LimitedAdminAuthenticationForm
 
