@@ -7,14 +7,21 @@ test suite use PostgreSQL. See README "Running in production" for the variables.
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = env_bool("DEBUG", False)
-# Without SECRET_KEY the app still starts (demo, tests); `check --deploy` flags the insecure key.
-SECRET_KEY = env_str("SECRET_KEY") or "django-insecure-dev-only-key-set-SECRET_KEY-in-production"
+# SECRET_KEY (or SECRET_KEY_FILE) is required unless DEBUG=True (the demo): never start on a public key.
+SECRET_KEY = env_str("SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY (or SECRET_KEY_FILE) must be set when DEBUG is not True; see docs/security.md."
+        )
+    SECRET_KEY = "django-insecure-dev-only-key-set-SECRET_KEY-in-production"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env_str("SITE_URL", "http://localhost:8000")
