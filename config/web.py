@@ -6,7 +6,7 @@ This module imports no app, so any layer's views may use it.
 import ipaddress
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -28,7 +28,8 @@ def render_dialog(request: HttpRequest, template: str, context: dict) -> HttpRes
 def safe_next(request: HttpRequest, fallback: str) -> str:
     """The `next` URL the form posted, when it stays on this site; else `fallback`."""
     url = request.POST.get("next", "") or request.GET.get("next", "")
-    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
+    # Only a path on this site ("/..."): anything else would be taken for a URL name by redirect().
+    if url.startswith("/") and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
         return url
     return fallback
 
@@ -60,3 +61,16 @@ def client_ip(request: HttpRequest) -> str | None:
             except ValueError:
                 return None
     return remote
+
+
+class RejectNulMiddleware:
+    """400 for a query string holding a NUL byte: no page takes one, and PostgreSQL refuses it in
+    any text it is compared with. (Form fields refuse NUL through Django's own validator.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if any("\x00" in key or "\x00" in value for key, values in request.GET.lists() for value in values):
+            return HttpResponseBadRequest("NUL in the query string.")
+        return self.get_response(request)

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from channels.models import Channel, ChannelKind
 from channels.webchat import prechat_errors, prechat_settings, session_for_token, webchat_session_start
+from config.params import parse_offset
 from conversations.inbound.webchat import (
     visitor_file,
     visitor_file_token,
@@ -147,12 +148,14 @@ def widget_messages(request: HttpRequest, public_id) -> HttpResponse:
         data = _body(request)
         text = str((data or {}).get("text") or "").strip()
         client_id = str((data or {}).get("client_id") or "")[:64]
-        if not text or not client_id:
+        if not text or not client_id or "\x00" in text + client_id:
             return _json({"error": 'Send {"text": "...", "client_id": "..."}.'}, status=400)
         message = visitor_message(session=session, text=text, client_id=client_id)
         return _json({"id": message.pk}, status=201)
-    after = request.GET.get("after", "0")
-    messages = visitor_messages(session=session, after=int(after) if after.isdigit() else 0)
+    after = parse_offset(request.GET.get("after", "0"))
+    if after is None:
+        return _json({"error": "after must be a message id."}, status=400)
+    messages = visitor_messages(session=session, after=after)
     return _json(
         {
             "messages": [
