@@ -8,6 +8,7 @@ import ipaddress
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 
 
@@ -74,3 +75,25 @@ class RejectNulMiddleware:
         if any("\x00" in key or "\x00" in value for key, values in request.GET.lists() for value in values):
             return HttpResponseBadRequest("NUL in the query string.")
         return self.get_response(request)
+
+
+class PrivatePagesMiddleware:
+    """Pages with customer data are never stored by a shared cache or the browser's disk cache.
+
+    Every answer to a logged-in user, or to a web chat visitor (who sends a bearer token), gets
+    `Cache-Control: private, no-store` unless the view chose its own caching. Every HTML answer
+    varies on `HX-Request`: one URL answers a whole page or, for htmx, a fragment of it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        private = (user is not None and user.is_authenticated) or "Authorization" in request.headers
+        if private and not response.has_header("Cache-Control"):
+            patch_cache_control(response, private=True, no_store=True)
+        if response.get("Content-Type", "").startswith("text/html"):
+            patch_vary_headers(response, ["HX-Request"])
+        return response

@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
@@ -56,7 +57,14 @@ def _visitor_language(request: HttpRequest) -> str:
         return translation.get_language_from_request(request)
 
 
+# The widget's endpoints answer JSON or a script to any site: their own policy lets them load
+# nothing and be framed by nobody (the app's pages have SECURE_CSP). What a host page must allow
+# for the widget is in docs/security.md.
+WIDGET_ENDPOINT_CSP = {"default-src": [CSP.NONE], "frame-ancestors": [CSP.NONE]}
+
+
 def _cors(response: HttpResponse) -> HttpResponse:
+    response._csp_config = WIDGET_ENDPOINT_CSP
     # The widget runs on the business's own site; it sends a bearer token, never cookies.
     response["Access-Control-Allow-Origin"] = "*"
     response["Access-Control-Allow-Headers"] = "Content-Type, Authorization"
