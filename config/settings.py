@@ -4,6 +4,8 @@ The embedded default (no DATABASE_URL) is a SQLite file for the quick demo; prod
 test suite use PostgreSQL. See README "Running in production" for the variables.
 """
 
+import base64
+import hashlib
 from pathlib import Path
 
 import dj_database_url
@@ -23,6 +25,17 @@ if not SECRET_KEY:
             "SECRET_KEY (or SECRET_KEY_FILE) must be set when DEBUG is not True; see docs/security.md."
         )
     SECRET_KEY = "django-insecure-dev-only-key-set-SECRET_KEY-in-production"
+# Keys that encrypt channel secrets and access tokens at rest (Fernet keys, comma-separated; the
+# first encrypts, all decrypt: see docs/security.md for rotation). Required unless DEBUG=True, where
+# a key derived from SECRET_KEY serves the demo.
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
+if not FIELD_ENCRYPTION_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEYS (or FIELD_ENCRYPTION_KEYS_FILE) must be set when DEBUG is not True; "
+            "make one with: python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+        )
+    FIELD_ENCRYPTION_KEYS = [base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).digest()).decode()]
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env_str("SITE_URL", "http://localhost:8000")
