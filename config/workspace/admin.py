@@ -3,12 +3,8 @@ from django.contrib import admin
 from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.contrib.auth.admin import UserAdmin
 
-from config.workspace.login import LimitedAdminAuthenticationForm
 from config.workspace.models import KnownLoginAddress, LoginFailure, Team, User, Workspace
 from config.workspace.services import team_create, team_members_set
-
-# The admin's login goes through the same limits as /login/.
-admin.site.login_form = LimitedAdminAuthenticationForm
 
 
 @admin.register(User)

@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.forms.forms import NON_FIELD_ERRORS
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.admin import OTPAdminAuthenticationForm
 
 from config.web import client_ip
 from config.workspace.models import KnownLoginAddress, LoginFailure
@@ -28,6 +29,15 @@ WINDOW = timedelta(minutes=15)
 MAX_PER_USERNAME = 5
 MAX_PER_IP = 20
 KNOWN_ADDRESS_DAYS = 90
+# Refusals that are not a guessed secret: an inactive account, the two-factor step still to come.
+NOT_A_GUESS = {
+    "inactive",
+    "token_required",
+    "device_required",
+    "challenge_message",
+    "challenge_exception",
+    "not_interactive",
+}
 
 
 def login_key(username: str) -> str:
@@ -78,7 +88,8 @@ class LimitedLoginMixin:
         try:
             cleaned = super().clean()
         except ValidationError as error:
-            if username and getattr(error, "code", None) == "invalid_login":
+            # A wrong password, or a right one with a wrong (or throttled) two-factor code, is a guess.
+            if username and getattr(error, "code", None) not in NOT_A_GUESS:
                 login_failure_record(username, ip)
             raise
         if username and self.get_user() is not None:
@@ -92,6 +103,10 @@ class LimitedAuthenticationForm(LimitedLoginMixin, AuthenticationForm):
 
 class LimitedAdminAuthenticationForm(LimitedLoginMixin, AdminAuthenticationForm):
     pass
+
+
+class LimitedOTPAdminAuthenticationForm(LimitedLoginMixin, OTPAdminAuthenticationForm):
+    """The admin's login with a TOTP code (STAFF_TWO_FACTOR=True)."""
 
 
 def form_is_locked(form: forms.Form) -> bool:
