@@ -16,6 +16,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+# The benchmark runs with DEBUG=False like production, which needs a key (any one: nothing is kept).
+os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret")
+os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "YmVuY2gtb25seS1ub3QtYS1zZWNyZXQta2V5LTAwMDA=")
 BASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/")
 LARGE = (int(os.environ.get("BENCH_CONTACTS", 1_000_000)), int(os.environ.get("BENCH_MESSAGES", 10_000_000)))
 SMALL = (1_000, 10_000)

@@ -1,13 +1,57 @@
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from channels.delivery_log import deliveries_replay, delivery_body
 from channels.models import Channel, ChannelIdentity, InboundDelivery, WebchatSession
 
+SECRET_FIELDS = {
+    "secret": _("Webhook secret"),
+    "verify_token": _("Verify token"),
+    "access_token": _("Access token"),
+}
+
+
+def _secret_input(label) -> forms.CharField:
+    widget = forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"})
+    return forms.CharField(label=label, required=False, widget=widget)
+
+
+class ChannelForm(forms.ModelForm):
+    """The channel's secrets are write-only: the form shows whether each is set, never its value;
+    a value typed in replaces it, an empty box keeps it."""
+
+    set_secret = _secret_input(SECRET_FIELDS["secret"])
+    set_verify_token = _secret_input(SECRET_FIELDS["verify_token"])
+    set_access_token = _secret_input(SECRET_FIELDS["access_token"])
+
+    class Meta:
+        model = Channel
+        fields = ("kind", "name", "settings", "is_active")  # the secrets: the set_* fields above
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in SECRET_FIELDS:
+            self.fields[f"set_{name}"].help_text = (
+                _("Set: type a new value to replace it, or leave empty to keep it.")
+                if getattr(self.instance, name, "")
+                else _("Not set: type a value to set it.")
+            )
+        if not self.instance.pk:
+            self.fields["set_secret"].help_text = _("Leave empty to generate one.")
+
+    def save(self, commit=True):
+        for name in SECRET_FIELDS:
+            if value := self.cleaned_data.get(f"set_{name}"):
+                setattr(self.instance, name, value)
+        return super().save(commit)
+
 
 @admin.register(Channel)
 class ChannelAdmin(GuardedModelAdmin):
+    form = ChannelForm
     list_display = ("name", "kind", "public_id", "is_active", "created_at")
     list_filter = ("kind", "is_active")
     search_fields = ("name", "public_id")

@@ -7,6 +7,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
 from channels import platforms
+from config.crypto import EncryptedTextField
 
 # One member per platform package in the registry (channels/platforms): adding a package adds a kind.
 ChannelKind = models.TextChoices("ChannelKind", [(kind.upper(), (kind, label)) for kind, label in platforms.choices()])
@@ -28,9 +29,10 @@ class Channel(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(max_length=16, choices=platforms.choices)
     name = models.CharField(max_length=100)
-    secret = models.CharField(max_length=200, default=new_secret)
-    verify_token = models.CharField(max_length=200, blank=True)
-    access_token = models.CharField(max_length=500, blank=True)
+    # Encrypted at rest (config/crypto.py); plain on the instance.
+    secret = EncryptedTextField(default=new_secret)
+    verify_token = EncryptedTextField(blank=True)
+    access_token = EncryptedTextField(blank=True)
     settings = models.JSONField(default=dict, blank=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)

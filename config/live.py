@@ -7,6 +7,7 @@ import json
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.utils.crypto import salted_hmac
 from django.views.decorators.http import require_GET
 
 from config.workspace import permissions
@@ -15,10 +16,12 @@ from merging.selectors import visible_suggestions
 
 
 def live_cursor(user) -> str:
-    """Changes whenever a message or a merge suggestion the user may see is stored."""
+    """Changes whenever a message or a merge suggestion the user may see is stored. Opaque (a keyed
+    hash, not the ids): row ids are global, so their gaps would show traffic on hidden channels."""
     last_message = permissions.visible(user, Message.objects.all()).order_by("-pk").values_list("pk", flat=True)
     last_suggestion = visible_suggestions(user).order_by("-pk").values_list("pk", flat=True)
-    return f"{last_message.first() or 0}.{last_suggestion.first() or 0}"
+    state = f"{user.pk}:{last_message.first() or 0}.{last_suggestion.first() or 0}"
+    return salted_hmac("config.live.cursor", state, algorithm="sha256").hexdigest()[:20]
 
 
 @login_required

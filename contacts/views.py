@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from config.params import parse_id
 from config.web import redirect_next, render_page_or_region
 from config.workspace import permissions
 from config.workspace.models import Workspace
@@ -28,7 +29,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
     after = request.GET.get("after", "")
     contacts, next_after = contacts_page(
-        request.user, query, region=Workspace.current().phone_region, after=int(after) if after.isdigit() else None
+        request.user, query, region=Workspace.current().phone_region, after=parse_id(after)
     )
     context = {"contacts": contacts, "next_after": next_after, "query": query}
     return render_page_or_region(request, "contacts/list.html", "contact-table", context)
@@ -74,7 +75,7 @@ def edit(request: HttpRequest, contact_id: int) -> HttpResponse:
 @require_POST
 def main_channel(request: HttpRequest, contact_id: int) -> HttpResponse:
     contact = access_contact(request.user, contact_id)
-    identity = contact.identities.filter(pk=request.POST.get("identity") or 0).first()
+    identity = contact.identities.filter(pk=parse_id(request.POST.get("identity")) or 0).first()
     if identity is not None:
         contact_set_main_identity(actor=request.user, contact=contact, identity=identity)
     return redirect_next(request, reverse("contacts:detail", args=[contact.pk]))

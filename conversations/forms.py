@@ -13,7 +13,8 @@ class SendForm(forms.Form):
     body = forms.CharField(
         label=_("Message"), widget=forms.Textarea(attrs={"rows": 2}), max_length=4096, required=False
     )
-    file = forms.FileField(label=_("File"), required=False)
+    # A plain file input: the default "clearable" one turns a posted `file-clear` into False.
+    file = forms.FileField(label=_("File"), required=False, widget=forms.FileInput)
 
     def clean_file(self):
         file = self.cleaned_data.get("file")

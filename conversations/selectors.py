@@ -6,6 +6,7 @@ from datetime import datetime
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from channels.models import ChannelIdentity
+from config.params import format_cursor
 from config.workspace import permissions
 from contacts.models import Comment, Contact, Event
 from conversations.models import Conversation, ConversationStatus, Message
@@ -73,7 +74,7 @@ class TimelinePage:
     older_cursor: str | None  # pass back as ?before= to load the previous page
 
 
-def contact_timeline(user, contact: Contact, *, before: str | None = None) -> TimelinePage:
+def contact_timeline(user, contact: Contact, *, before: tuple[datetime, int] | None = None) -> TimelinePage:
     """One chronological timeline across every channel and conversation of the contact that the
     user may see (an agent sees only the messages, notes and events of their channels).
 
@@ -83,9 +84,8 @@ def contact_timeline(user, contact: Contact, *, before: str | None = None) -> Ti
     messages = permissions.visible(user, Message.objects.filter(conversation__contact=contact))
     messages = messages.select_related("identity__channel", "author").prefetch_related("media")
     if before:
-        at_text, _, pk = before.rpartition("_")
-        at = datetime.fromisoformat(at_text)
-        messages = messages.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=int(pk)))
+        at, pk = before
+        messages = messages.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk))
     page = list(messages.order_by("-created_at", "-id")[: TIMELINE_PAGE + 1])
     has_older = len(page) > TIMELINE_PAGE
     page = page[:TIMELINE_PAGE]
@@ -100,7 +100,7 @@ def contact_timeline(user, contact: Contact, *, before: str | None = None) -> Ti
     items += [TimelineItem("event", e.created_at, e) for e in events]
     items += [TimelineItem("comment", c.created_at, c) for c in comments]
     items.sort(key=lambda item: (item.at, item.kind != "event"))
-    cursor = f"{page[-1].created_at.isoformat()}_{page[-1].pk}" if has_older else None
+    cursor = format_cursor(page[-1].created_at, page[-1].pk) if has_older else None
     return TimelinePage(items, cursor)
 
 

@@ -3,7 +3,7 @@
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from channels.selectors import channels_for
+from config.params import parse_cursor, parse_id
 from config.web import render_page_or_region
 from config.workspace import permissions
 from contacts.permissions import access_contact
@@ -47,7 +48,7 @@ def _list_params(request: HttpRequest) -> dict:
     return {
         "box": box if box in INBOX_FILTERS else "all",
         "status": status if status in ("open", "closed") else "open",
-        "channel_id": int(channel) if channel.isdigit() else None,
+        "channel_id": parse_id(channel),
         "query": request.GET.get("q", "").strip()[:100],
     }
 
@@ -110,7 +111,11 @@ def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpRespo
 @require_GET
 def timeline_older(request: HttpRequest, conversation_id: int) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
-    timeline = contact_timeline(request.user, conversation.contact, before=request.GET.get("before"))
+    raw_before = request.GET.get("before")
+    before = parse_cursor(raw_before) if raw_before else None
+    if raw_before and before is None:
+        return HttpResponseBadRequest(_("This page link is not valid."))
+    timeline = contact_timeline(request.user, conversation.contact, before=before)
     return render(request, "conversations/_timeline_page.html", {"timeline": timeline, "conversation": conversation})
 
 

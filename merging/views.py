@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from config.params import parse_id
 from config.web import redirect_next, render_dialog, safe_next
 from config.workspace import permissions
 from config.workspace.models import Workspace
@@ -24,22 +25,22 @@ RECENT_MESSAGES = 5
 
 
 def _suggestion_for(request: HttpRequest, data) -> MergeSuggestion | None:
-    suggestion_id = data.get("suggestion", "")
-    if not suggestion_id.isdigit():
+    suggestion_id = parse_id(data.get("suggestion"))
+    if suggestion_id is None:
         return None
-    return get_object_or_404(MergeSuggestion, pk=int(suggestion_id))
+    return get_object_or_404(MergeSuggestion, pk=suggestion_id)
 
 
 def _pair(request: HttpRequest, data, suggestion) -> tuple[Contact, Contact]:
-    target_id, source_id = data.get("target", ""), data.get("source", "")
+    target_id, source_id = parse_id(data.get("target")), parse_id(data.get("source"))
     if suggestion is not None:
         pair = [suggestion.contact_a_id, suggestion.contact_b_id]
-        if target_id.isdigit() and int(target_id) in pair:
-            pair.sort(key=lambda pk: pk != int(target_id))
-        target_id, source_id = str(pair[0]), str(pair[1])
-    if not (target_id.isdigit() and source_id.isdigit()):
+        if target_id in pair:
+            pair.sort(key=lambda pk: pk != target_id)
+        target_id, source_id = pair
+    if target_id is None or source_id is None:
         raise MergeRefused(_("Pick two contacts to merge."))
-    return access_contact(request.user, int(target_id)), access_contact(request.user, int(source_id))
+    return access_contact(request.user, target_id), access_contact(request.user, source_id)
 
 
 def _recent(contact: Contact) -> list[Message]:
@@ -105,7 +106,7 @@ def backfill(request: HttpRequest) -> HttpResponse:
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
     """ "Merge to existing contact": every contact the user may see, each with its channels."""
-    target = access_contact(request.user, int(request.GET.get("target", "0") or 0))
+    target = access_contact(request.user, parse_id(request.GET.get("target")) or 0)
     query = request.GET.get("q", "").strip()
     results = []
     if len(query) >= 2:

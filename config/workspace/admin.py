@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.contrib.auth.admin import UserAdmin
 
-from config.workspace.models import LoginFailure, Team, User, Workspace
+from config.workspace.models import KnownLoginAddress, LoginFailure, Team, User, Workspace
 from config.workspace.services import team_create, team_members_set
 
 
@@ -62,4 +62,10 @@ class WorkspaceAdmin(admin.ModelAdmin):
 @admin.register(LoginFailure)
 class LoginFailureAdmin(admin.ModelAdmin):
     list_display = ("username", "ip", "at")
+    search_fields = ("username", "ip")
+
+
+@admin.register(KnownLoginAddress)
+class KnownLoginAddressAdmin(admin.ModelAdmin):
+    list_display = ("username", "ip", "last_at")
     search_fields = ("username", "ip")

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig
 
 
 class WorkspaceConfig(AppConfig):
@@ -7,3 +8,9 @@ class WorkspaceConfig(AppConfig):
     name = "config.workspace"
     label = "workspace"
     verbose_name = "Workspace"
+
+
+class WorkspaceAdminConfig(AdminConfig):
+    """Django's admin on our admin site (login limits, optional two-factor)."""
+
+    default_site = "config.workspace.admin_site.WorkspaceAdminSite"

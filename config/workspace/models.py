@@ -78,3 +78,17 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} from {self.ip} at {self.at}"
+
+
+class KnownLoginAddress(models.Model):
+    """An address a username has logged in from: the username's lock does not refuse it there."""
+
+    username = models.CharField(max_length=150)
+    ip = models.GenericIPAddressField()
+    last_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["username", "ip"], name="known_login_address_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.username} from {self.ip}"

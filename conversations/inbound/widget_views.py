@@ -8,12 +8,14 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from channels.models import Channel, ChannelKind
 from channels.webchat import prechat_errors, prechat_settings, session_for_token, webchat_session_start
+from config.params import parse_offset
 from conversations.inbound.webchat import (
     visitor_client_id,
     visitor_file,
@@ -56,7 +58,14 @@ def _visitor_language(request: HttpRequest) -> str:
         return translation.get_language_from_request(request)
 
 
+# The widget's endpoints answer JSON or a script to any site: their own policy lets them load
+# nothing and be framed by nobody (the app's pages have SECURE_CSP). What a host page must allow
+# for the widget is in docs/security.md.
+WIDGET_ENDPOINT_CSP = {"default-src": [CSP.NONE], "frame-ancestors": [CSP.NONE]}
+
+
 def _cors(response: HttpResponse) -> HttpResponse:
+    response._csp_config = WIDGET_ENDPOINT_CSP
     # The widget runs on the business's own site; it sends a bearer token, never cookies.
     response["Access-Control-Allow-Origin"] = "*"
     response["Access-Control-Allow-Headers"] = "Content-Type, Authorization"
@@ -148,12 +157,14 @@ def widget_messages(request: HttpRequest, public_id) -> HttpResponse:
         data = _body(request)
         text = str((data or {}).get("text") or "").strip()
         client_id = str((data or {}).get("client_id") or "")[:64]
-        if not text or not client_id:
+        if not text or not client_id or "\x00" in text + client_id:
             return _json({"error": 'Send {"text": "...", "client_id": "..."}.'}, status=400)
         visitor_message(session=session, text=text, client_id=client_id)  # kept; a worker stores it
         return _json({"client_id": client_id}, status=202)
-    after = request.GET.get("after", "0")
-    messages = visitor_messages(session=session, after=int(after) if after.isdigit() else 0)
+    after = parse_offset(request.GET.get("after", "0"))
+    if after is None:
+        return _json({"error": "after must be a message id."}, status=400)
+    messages = visitor_messages(session=session, after=after)
     return _json(
         {
             "messages": [

@@ -27,8 +27,9 @@
   var host = document.createElement("div");
   host.id = "mergeinbox-widget";
   var root = host.attachShadow ? host.attachShadow({ mode: "open" }) : host;
-  root.innerHTML =
-    "<style>" +
+  // The styles go in as a constructed stylesheet, not a <style> element: a host page whose
+  // Content-Security-Policy refuses inline styles still shows the widget (docs/security.md).
+  var css =
     ":host{all:initial}*{box-sizing:border-box;font-family:system-ui,-apple-system,'Segoe UI',sans-serif}" +
     ".bubble{position:fixed;right:20px;bottom:20px;width:56px;height:56px;border-radius:50%;border:0;background:#2f6fed;color:#fff;font-size:26px;cursor:pointer;box-shadow:0 6px 20px rgba(0,0,0,.25);z-index:2147483000}" +
     ".panel{position:fixed;right:20px;bottom:88px;width:340px;max-width:calc(100vw - 40px);height:460px;max-height:calc(100vh - 120px);background:#fff;border-radius:14px;box-shadow:0 12px 40px rgba(0,0,0,.25);display:flex;flex-direction:column;overflow:hidden;z-index:2147483000}" +
@@ -40,8 +41,17 @@
     "input,textarea{font:inherit;font-size:14px;border:1px solid #cfd5e1;border-radius:8px;padding:8px}" +
     "button.send{background:#2f6fed;color:#fff;border:0;border-radius:8px;padding:8px 12px;font-size:14px;cursor:pointer}" +
     ".composer{display:flex;gap:6px;padding:8px;border-top:1px solid #e3e6ec}.composer input{flex:1}" +
-    ".error{color:#c8372d;font-size:12px}" +
-    "</style>" +
+    ".error{color:#c8372d;font-size:12px}";
+  if (root.adoptedStyleSheets !== undefined && window.CSSStyleSheet) {
+    var sheet = new CSSStyleSheet();
+    sheet.replaceSync(css);
+    root.adoptedStyleSheets = [sheet];
+  } else {
+    var style = document.createElement("style");
+    style.textContent = css;
+    root.appendChild(style);
+  }
+  root.innerHTML +=
     "<button class='bubble' type='button' aria-expanded='false'>\u2709</button>" +
     "<section class='panel' role='dialog' hidden><div class='head'></div><div class='content'></div></section>";
   document.body.appendChild(host);

@@ -15,6 +15,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 AXE = (Path(__file__).parent / "vendor" / "axe-4.14.1.min.js").read_text()
 
 
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """axe-core goes in as an inline script, which the app's CSP refuses (test_csp.py checks the CSP)."""
+    return {**browser_context_args, "bypass_csp": True}
+
+
 @pytest.fixture
 def workspace(manager, agent, whatsapp, email_channel, webchat):
     return build_workspace(manager, agent, whatsapp, email_channel, webchat)
