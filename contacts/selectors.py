@@ -3,6 +3,7 @@
 from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.functions import Upper
 
+from config.cursors import Cursor, cursor_of, keyset_before
 from config.workspace import permissions
 from contacts.models import Contact, ContactKey, KeyKind
 from contacts.normalize import looks_like_phone, normalize_email, normalize_phone, phone_search_prefixes
@@ -101,27 +102,20 @@ def contact_keys(contact: Contact) -> dict[str, list[ContactKey]]:
 PAGE = 25
 
 
-def contacts_page(user, query: str, *, region: str, after: int | None) -> tuple[list[Contact], int | None]:
-    """One page of the contacts list (newest first), keyset-paginated after a contact id.
+def contacts_page(user, query: str, *, region: str, cursor: Cursor | None) -> tuple[list[Contact], str | None]:
+    """One page of the contacts list (newest first, id breaking ties), keyset-paginated from
+    `cursor`; returns the page and the next page's cursor.
 
     Without a query: one indexed range scan. With one: the search yields at most a few hundred
     ids, which are ordered here, so the database never walks the whole table to find them.
     """
     if not query:
-        contacts = visible_contacts(user).order_by("-created_at", "-id")
-        if after is not None:
-            anchor = Contact.objects.filter(pk=after).values("created_at").first()
-            if anchor:
-                contacts = contacts.filter(created_at__lte=anchor["created_at"]).exclude(
-                    created_at=anchor["created_at"], pk__gte=after
-                )
+        contacts = keyset_before(visible_contacts(user), cursor, "created_at").order_by("-created_at", "-id")
         page = list(with_list_details(contacts)[: PAGE + 1])
     else:
         found = sorted(contact_search(user, query, region=region).values_list("created_at", "pk"), reverse=True)
-        ids = [pk for _, pk in found]
-        if after in ids:
-            ids = ids[ids.index(after) + 1 :]
-        ids = ids[: PAGE + 1]
+        ids = [pk for at, pk in found if cursor is None or (at, pk) < (cursor.at, cursor.pk)][: PAGE + 1]
         by_id = {c.pk: c for c in with_list_details(Contact.objects.filter(pk__in=ids))}
         page = [by_id[pk] for pk in ids if pk in by_id]
-    return page[:PAGE], (page[PAGE - 1].pk if len(page) > PAGE else None)
+    last = page[PAGE - 1] if len(page) > PAGE else None
+    return page[:PAGE], (cursor_of(last.created_at, last.pk) if last else None)

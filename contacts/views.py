@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from config.cursors import cursor_parse
 from config.web import redirect_next, render_page_or_region
 from config.workspace import permissions
 from config.workspace.models import Workspace
@@ -26,11 +27,11 @@ contacts_module_only = permissions.view_requires(
 @contacts_module_only
 def contact_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
-    after = request.GET.get("after", "")
-    contacts, next_after = contacts_page(
-        request.user, query, region=Workspace.current().phone_region, after=int(after) if after.isdigit() else None
-    )
-    context = {"contacts": contacts, "next_after": next_after, "query": query}
+    cursor = cursor_parse(request.GET.get("cursor"))
+    contacts, next_cursor = contacts_page(request.user, query, region=Workspace.current().phone_region, cursor=cursor)
+    context = {"contacts": contacts, "next_cursor": next_cursor, "cursor": cursor, "query": query}
+    if request.htmx and cursor is not None:  # infinite scroll: only the next rows
+        return render(request, "contacts/list.html#contact-rows", context)
     return render_page_or_region(request, "contacts/list.html", "contact-table", context)
 
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from channels.models import ChannelIdentity
+from config.cursors import Cursor, cursor_of, keyset_before
 from config.workspace import permissions
 from contacts.models import Comment, Contact, Event
 from conversations.models import Conversation, ConversationStatus, Message
@@ -20,8 +21,17 @@ def visible_conversations(user) -> QuerySet[Conversation]:
     return permissions.visible(user, Conversation.objects.all())
 
 
-def inbox_conversations(user, *, box="all", status="open", channel_id=None, query="") -> QuerySet[Conversation]:
-    conversations = visible_conversations(user).filter(status=status)
+def inbox_conversations(
+    user, *, box="all", status="open", channel_id=None, query="", cursor: Cursor | None = None, ids=None
+) -> QuerySet[Conversation]:
+    """One tab and filter of the inbox, newest message first (id breaks ties), from `cursor` on.
+
+    `ids` narrows it to some conversations (the rows a live update refreshes): a row that no
+    longer belongs to this tab or filter is simply not returned.
+    """
+    conversations = keyset_before(visible_conversations(user).filter(status=status), cursor, "last_message_at")
+    if ids is not None:
+        conversations = conversations.filter(pk__in=ids)
     if box == "mine":
         conversations = conversations.filter(assignee=user)
     elif box == "unassigned":
@@ -40,6 +50,18 @@ def inbox_conversations(user, *, box="all", status="open", channel_id=None, quer
         .annotate(preview=Subquery(latest.values("body")[:1]))
         .order_by("-last_message_at", "-id")
     )
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    conversations: list[Conversation]
+    next_cursor: str | None  # pass back as ?cursor= for the next page
+
+
+def inbox_page(user, *, cursor: Cursor | None = None, **params) -> InboxPage:
+    page = list(inbox_conversations(user, cursor=cursor, **params)[: PAGE + 1])
+    last = page[PAGE - 1] if len(page) > PAGE else None
+    return InboxPage(page[:PAGE], cursor_of(last.last_message_at, last.pk) if last else None)
 
 
 COUNT_CAP = 1000
@@ -73,7 +95,7 @@ class TimelinePage:
     older_cursor: str | None  # pass back as ?before= to load the previous page
 
 
-def contact_timeline(user, contact: Contact, *, before: str | None = None) -> TimelinePage:
+def contact_timeline(user, contact: Contact, *, before: Cursor | None = None) -> TimelinePage:
     """One chronological timeline across every channel and conversation of the contact that the
     user may see (an agent sees only the messages, notes and events of their channels).
 
@@ -82,10 +104,7 @@ def contact_timeline(user, contact: Contact, *, before: str | None = None) -> Ti
     """
     messages = permissions.visible(user, Message.objects.filter(conversation__contact=contact))
     messages = messages.select_related("identity__channel", "author").prefetch_related("media")
-    if before:
-        at_text, _, pk = before.rpartition("_")
-        at = datetime.fromisoformat(at_text)
-        messages = messages.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=int(pk)))
+    messages = keyset_before(messages, before, "created_at")
     page = list(messages.order_by("-created_at", "-id")[: TIMELINE_PAGE + 1])
     has_older = len(page) > TIMELINE_PAGE
     page = page[:TIMELINE_PAGE]
@@ -93,14 +112,14 @@ def contact_timeline(user, contact: Contact, *, before: str | None = None) -> Ti
     if has_older and page:
         span &= Q(created_at__gte=page[-1].created_at)
     if before:
-        span &= Q(created_at__lt=at)
+        span &= Q(created_at__lt=before.at)
     events = permissions.visible(user, Event.objects.filter(span, contact=contact)).select_related("actor")
     comments = permissions.visible(user, Comment.objects.filter(span, contact=contact)).select_related("author")
     items = [TimelineItem("message", m.created_at, m) for m in page]
     items += [TimelineItem("event", e.created_at, e) for e in events]
     items += [TimelineItem("comment", c.created_at, c) for c in comments]
     items.sort(key=lambda item: (item.at, item.kind != "event"))
-    cursor = f"{page[-1].created_at.isoformat()}_{page[-1].pk}" if has_older else None
+    cursor = cursor_of(page[-1].created_at, page[-1].pk) if has_older else None
     return TimelinePage(items, cursor)
 
 

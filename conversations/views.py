@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from channels.selectors import channels_for
+from config.cursors import cursor_parse
 from config.web import render_page_or_region
 from config.workspace import permissions
 from contacts.permissions import access_contact
@@ -22,11 +23,10 @@ from conversations.models import Conversation, DeliveryStatus, Message
 from conversations.permissions import access_attachment, access_conversation
 from conversations.selectors import (
     INBOX_FILTERS,
-    PAGE,
     composer_identities,
     contact_timeline,
-    inbox_conversations,
     inbox_counts,
+    inbox_page,
 )
 from conversations.services import (
     SendRefused,
@@ -52,17 +52,28 @@ def _list_params(request: HttpRequest) -> dict:
     }
 
 
+def _list_querystring(request: HttpRequest) -> str:
+    """The tab and filters of the list (not the page): kept in every link of the inbox."""
+    kept = request.GET.copy()
+    for name in ("cursor", "ids"):
+        kept.pop(name, None)
+    return kept.urlencode()
+
+
 def _inbox_context(request: HttpRequest, selected: Conversation | None) -> dict:
     params = _list_params(request)
-    conversations = list(inbox_conversations(request.user, **params)[:PAGE])
+    cursor = cursor_parse(request.GET.get("cursor"))
+    page = inbox_page(request.user, cursor=cursor, **params)
     context = {
-        "conversations": conversations,
+        "conversations": page.conversations,
+        "next_cursor": page.next_cursor,
+        "cursor": cursor,
         "params": params,
         "counts": inbox_counts(request.user),
         "channels": channels_for(request.user),
         "selected": selected,
         "now": timezone.now(),
-        "querystring": request.GET.urlencode(),
+        "querystring": _list_querystring(request),
     }
     if selected is not None:
         context.update(_conversation_context(request, selected))
@@ -89,9 +100,12 @@ def _conversation_context(request: HttpRequest, conversation: Conversation, send
 @login_required
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
-    return render_page_or_region(
-        request, "conversations/inbox.html", "conversation-list", _inbox_context(request, None)
-    )
+    """The list. With `?cursor=` and htmx: only the next rows (infinite scroll); without htmx the
+    same URL is a full page showing the next rows (the "More" link works without JavaScript)."""
+    context = _inbox_context(request, None)
+    if request.htmx and context["cursor"] is not None:
+        return render(request, "conversations/inbox.html#conversation-rows", context)
+    return render_page_or_region(request, "conversations/inbox.html", "conversation-list", context)
 
 
 @login_required
@@ -110,7 +124,7 @@ def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpRespo
 @require_GET
 def timeline_older(request: HttpRequest, conversation_id: int) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
-    timeline = contact_timeline(request.user, conversation.contact, before=request.GET.get("before"))
+    timeline = contact_timeline(request.user, conversation.contact, before=cursor_parse(request.GET.get("before")))
     return render(request, "conversations/_timeline_page.html", {"timeline": timeline, "conversation": conversation})
 
 

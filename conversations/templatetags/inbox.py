@@ -2,6 +2,7 @@ from django import template
 from django.utils.html import format_html
 
 from channels import platforms
+from config.cursors import cursor_of
 from conversations.selectors import COUNT_CAP
 
 register = template.Library()
@@ -17,6 +18,12 @@ def channel_badge(channel, main: bool = False):
         "★ " if main else "",
         channel.platform.badge,
     )
+
+
+@register.simple_tag
+def sort_key(at, pk):
+    """A row's place in its list (the cursor text): live updates insert rows by it."""
+    return cursor_of(at, pk)
 
 
 @register.filter
