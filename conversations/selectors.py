@@ -123,6 +123,15 @@ def contact_timeline(user, contact: Contact, *, before: Cursor | None = None) ->
     return TimelinePage(items, cursor)
 
 
+def contact_inbox_conversation(user, contact: Contact) -> Conversation | None:
+    """The conversation "Open in inbox" shows: the contact's open one, else its latest one
+    (among those the user may see)."""
+    conversations = visible_conversations(user).filter(contact=contact)
+    return conversations.filter(status=ConversationStatus.OPEN).first() or conversations.order_by(
+        "-last_message_at", "-id"
+    ).first()
+
+
 def composer_identities(user, contact: Contact) -> list[ChannelIdentity]:
     """The contact's channels the user may answer on, the main channel first."""
     identities = permissions.visible(user, ChannelIdentity.objects.filter(contact=contact))

@@ -52,6 +52,7 @@ def message_send(
             f"the contact has not written in the last {hours} hours, so only a template can be sent."
         )
     with transaction.atomic():
+        conversation = _reply_conversation(actor=actor, conversation=conversation)
         message = Message.objects.create(
             conversation=conversation,
             identity=identity,
@@ -66,6 +67,25 @@ def message_send(
         Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at, unread_count=0)
         deliver_message.enqueue(message_id=message.pk)
     return message
+
+
+def _reply_conversation(*, actor, conversation: Conversation) -> Conversation:
+    """Where a reply typed in `conversation` goes: there when it is open; else into the contact's
+    open conversation; else `conversation` is reopened (a reply never lands in a closed one).
+    Locks the contact, then the conversation (the caller holds the transaction)."""
+    Contact.objects.select_for_update().get(pk=conversation.contact_id)
+    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    if conversation.is_open:
+        return conversation
+    open_one = Conversation.objects.filter(contact_id=conversation.contact_id, status=ConversationStatus.OPEN).first()
+    if open_one is not None:
+        return open_one
+    conversation.status, conversation.closed_at = ConversationStatus.OPEN, None
+    conversation.save(update_fields=["status", "closed_at"])
+    event_record(
+        contact=conversation.contact, conversation=conversation, kind=EventKind.CONVERSATION_REOPENED, actor=actor
+    )
+    return conversation
 
 
 def bot_message_send(*, conversation: Conversation, body: str) -> Message | None:

@@ -24,6 +24,7 @@ from conversations.permissions import access_attachment, access_conversation
 from conversations.selectors import (
     INBOX_FILTERS,
     composer_identities,
+    contact_inbox_conversation,
     contact_timeline,
     inbox_counts,
     inbox_page,
@@ -156,7 +157,7 @@ def send(request: HttpRequest, conversation_id: int) -> HttpResponse:
             request, conversation, send_form=form, send_error=_("That channel does not belong to this contact.")
         )
     try:
-        message_send(
+        message = message_send(
             actor=request.user,
             conversation=conversation,
             identity=identity,
@@ -165,7 +166,10 @@ def send(request: HttpRequest, conversation_id: int) -> HttpResponse:
         )
     except SendRefused as exc:
         return _pane(request, conversation, send_form=form, send_error=str(exc))
-    return _pane(request, conversation)
+    response = _pane(request, message.conversation)
+    if request.htmx and message.conversation_id != conversation.pk:  # went into the open conversation
+        response["HX-Push-Url"] = reverse("conversations:detail", args=[message.conversation_id])
+    return response
 
 
 @login_required
@@ -250,7 +254,7 @@ def attachment_retry_view(request: HttpRequest, attachment_id: int) -> HttpRespo
 def open_contact(request: HttpRequest, contact_id: int) -> HttpResponse:
     """The inbox view of a contact: its open conversation, else its latest one."""
     contact = access_contact(request.user, contact_id)
-    conversation = contact.conversations.order_by("status", "-last_message_at").first()
+    conversation = contact_inbox_conversation(request.user, contact)
     if conversation is None:
         return redirect(reverse("contacts:detail", args=[contact.pk]))
     return redirect("conversations:detail", conversation.pk)
