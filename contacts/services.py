@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
+from config.notify import live_notify
 from config.workspace import permissions
 from config.workspace.models import Workspace
 from contacts.events import event_record
@@ -119,7 +120,14 @@ def comment_add(*, actor, contact: Contact, body: str, conversation=None) -> Com
     body = body.strip()
     if not body:
         raise ValueError("A comment needs some text.")
-    return Comment.objects.create(contact=contact, profile=contact, conversation=conversation, author=actor, body=body)
+    comment = Comment.objects.create(
+        contact=contact, profile=contact, conversation=conversation, author=actor, body=body
+    )
+    if conversation is not None:
+        live_notify("contact", conversation=conversation)
+    else:
+        live_notify("contact", contact_ids=[contact.pk])
+    return comment
 
 
 def contact_set_main_identity(*, actor, contact: Contact, identity) -> Contact:

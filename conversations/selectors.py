@@ -132,6 +132,29 @@ def contact_inbox_conversation(user, contact: Contact) -> Conversation | None:
     ).first()
 
 
+NEWER_LIMIT = 200
+
+
+def timeline_since(user, contact: Contact, *, since: datetime) -> TimelinePage:
+    """What the contact's timeline gained from `since` on (a live update appends it; the page
+    skips items it already shows, so `since` may reach a little back)."""
+    messages = permissions.visible(user, Message.objects.filter(conversation__contact=contact, created_at__gte=since))
+    messages = messages.select_related("identity__channel", "author").prefetch_related("media")
+    events = permissions.visible(user, Event.objects.filter(contact=contact, created_at__gte=since))
+    comments = permissions.visible(user, Comment.objects.filter(contact=contact, created_at__gte=since))
+    items = [TimelineItem("message", m.created_at, m) for m in messages.order_by("created_at", "id")[:NEWER_LIMIT]]
+    items += [TimelineItem("event", e.created_at, e) for e in events.select_related("actor")[:NEWER_LIMIT]]
+    items += [TimelineItem("comment", c.created_at, c) for c in comments.select_related("author")[:NEWER_LIMIT]]
+    items.sort(key=lambda item: (item.at, item.kind != "event"))
+    return TimelinePage(items, None)
+
+
+def visible_message(user, message_id: int) -> Message | None:
+    """One message of the timeline, if the user may see it."""
+    messages = permissions.visible(user, Message.objects.filter(pk=message_id))
+    return messages.select_related("identity__channel", "author", "conversation").prefetch_related("media").first()
+
+
 def composer_identities(user, contact: Contact) -> list[ChannelIdentity]:
     """The contact's channels the user may answer on, the main channel first."""
     identities = permissions.visible(user, ChannelIdentity.objects.filter(contact=contact))

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from channels.models import ChannelIdentity
+from config.notify import live_notify
 from config.workspace import permissions
 from contacts.events import event_record
 from contacts.models import Contact, EventKind
@@ -66,6 +67,7 @@ def message_send(
             outbound_attachment_add(message=message, upload=upload)
         Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at, unread_count=0)
         deliver_message.enqueue(message_id=message.pk)
+        live_notify("message", conversation=conversation, message=message)
     return message
 
 
@@ -108,6 +110,7 @@ def bot_message_send(*, conversation: Conversation, body: str) -> Message | None
         status=DeliveryStatus.PENDING,
     )
     deliver_message.enqueue(message_id=message.pk)
+    live_notify("message", conversation=conversation, message=message)
     return message
 
 
@@ -119,6 +122,7 @@ def message_retry(*, actor, message: Message) -> Message:
     with transaction.atomic():
         Message.objects.filter(pk=message.pk).update(status=DeliveryStatus.PENDING, error="")
         deliver_message.enqueue(message_id=message.pk)
+        live_notify("message", message=message)
     message.refresh_from_db()
     return message
 
@@ -128,6 +132,7 @@ def conversation_mark_read(*, conversation: Conversation) -> None:
     if conversation.unread_count:
         Conversation.objects.filter(pk=conversation.pk).update(unread_count=0)
         conversation.unread_count = 0
+        live_notify("conversation", conversation=conversation)
 
 
 def conversation_close(*, actor, conversation: Conversation, reason: str = "") -> Conversation:

@@ -2,8 +2,8 @@
 
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import BadRequest, PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,11 +23,15 @@ from conversations.models import Conversation, DeliveryStatus, Message
 from conversations.permissions import access_attachment, access_conversation
 from conversations.selectors import (
     INBOX_FILTERS,
+    TimelineItem,
+    TimelinePage,
     composer_identities,
     contact_inbox_conversation,
     contact_timeline,
     inbox_counts,
     inbox_page,
+    timeline_since,
+    visible_message,
 )
 from conversations.services import (
     SendRefused,
@@ -41,6 +45,13 @@ from conversations.services import (
 from conversations.serving import attachment_response
 
 
+def _ids(text: str) -> list[int] | None:
+    """`?ids=1,2,3` (at most 50): the rows a live update asks for; None when absent."""
+    if not text:
+        return None
+    return [int(pk) for pk in text.split(",")[:50] if pk.isdigit()]
+
+
 def _list_params(request: HttpRequest) -> dict:
     box = request.GET.get("box", "all")
     status = request.GET.get("status", "open")
@@ -50,6 +61,7 @@ def _list_params(request: HttpRequest) -> dict:
         "status": status if status in ("open", "closed") else "open",
         "channel_id": int(channel) if channel.isdigit() else None,
         "query": request.GET.get("q", "").strip()[:100],
+        "ids": _ids(request.GET.get("ids", "")),
     }
 
 
@@ -69,6 +81,7 @@ def _inbox_context(request: HttpRequest, selected: Conversation | None) -> dict:
         "conversations": page.conversations,
         "next_cursor": page.next_cursor,
         "cursor": cursor,
+        "ids": params["ids"],
         "params": params,
         "counts": inbox_counts(request.user),
         "channels": channels_for(request.user),
@@ -102,9 +115,10 @@ def _conversation_context(request: HttpRequest, conversation: Conversation, send
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
     """The list. With `?cursor=` and htmx: only the next rows (infinite scroll); without htmx the
-    same URL is a full page showing the next rows (the "More" link works without JavaScript)."""
+    same URL is a full page showing the next rows (the "More" link works without JavaScript).
+    With `?ids=` and htmx: just those rows, if they still belong to this tab (live updates)."""
     context = _inbox_context(request, None)
-    if request.htmx and context["cursor"] is not None:
+    if request.htmx and (context["cursor"] is not None or context["ids"] is not None):
         return render(request, "conversations/inbox.html#conversation-rows", context)
     return render_page_or_region(request, "conversations/inbox.html", "conversation-list", context)
 
@@ -127,6 +141,33 @@ def timeline_older(request: HttpRequest, conversation_id: int) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
     timeline = contact_timeline(request.user, conversation.contact, before=cursor_parse(request.GET.get("before")))
     return render(request, "conversations/_timeline_page.html", {"timeline": timeline, "conversation": conversation})
+
+
+@login_required
+@require_GET
+def timeline_newer(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """Timeline items from `?since=` on (a live update appends those the page does not show yet)."""
+    conversation = access_conversation(request.user, conversation_id)
+    since = cursor_parse(request.GET.get("since"))
+    if since is None:
+        raise BadRequest("since is required")
+    timeline = timeline_since(request.user, conversation.contact, since=since.at)
+    if conversation.is_open:  # the agent is looking at it: what arrived is read
+        conversation_mark_read(conversation=conversation)
+    return render(request, "conversations/_timeline_page.html", {"timeline": timeline, "conversation": conversation})
+
+
+@login_required
+@require_GET
+def message_item(request: HttpRequest, message_id: int) -> HttpResponse:
+    """One message as the timeline shows it (a live update replaces it when its status changes)."""
+    message = visible_message(request.user, message_id)
+    if message is None:
+        raise Http404
+    timeline = TimelinePage([TimelineItem("message", message.created_at, message)], None)
+    return render(
+        request, "conversations/_timeline_page.html", {"timeline": timeline, "conversation": message.conversation}
+    )
 
 
 def _pane(request: HttpRequest, conversation: Conversation, **extra) -> HttpResponse:
