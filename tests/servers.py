@@ -45,8 +45,28 @@ def pages_and_stream(**env):
         **env,
     }
     commands = [
-        [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{pages_port}", "-w", "2", "--log-level", "warning"],
-        [sys.executable, "-m", "uvicorn", "config.asgi:application", "--port", str(stream_port), "--log-level", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi",
+            "-b",
+            f"127.0.0.1:{pages_port}",
+            "-w",
+            "2",
+            "--log-level",
+            "warning",
+        ],
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "config.asgi:application",
+            "--port",
+            str(stream_port),
+            "--log-level",
+            "warning",
+        ],
     ]
     processes = [
         subprocess.Popen(command, cwd=ROOT, env=common, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
