@@ -9,7 +9,7 @@ from channels.models import ChannelIdentity
 from config.cursors import Cursor, cursor_of, keyset_before
 from config.workspace import permissions
 from contacts.models import Comment, Contact, Event
-from conversations.models import Conversation, ConversationStatus, Message
+from conversations.models import Conversation, ConversationStatus, Direction, Message
 
 PAGE = 30
 TIMELINE_PAGE = 30
@@ -153,6 +153,22 @@ def visible_message(user, message_id: int) -> Message | None:
     """One message of the timeline, if the user may see it."""
     messages = permissions.visible(user, Message.objects.filter(pk=message_id))
     return messages.select_related("identity__channel", "author", "conversation").prefetch_related("media").first()
+
+
+def composer_choice(conversation: Conversation, identities: list[ChannelIdentity]) -> int | None:
+    """The channel the composer preselects: the one last replied on in this conversation while it
+    can still send, else the main channel, else the first that can send (closed windows are greyed)."""
+    last_reply = (
+        Message.objects.filter(conversation=conversation, direction=Direction.OUTBOUND, author__isnull=False)
+        .order_by("-created_at", "-id")
+        .values_list("identity_id", flat=True)
+        .first()
+    )
+    sendable = [identity.pk for identity in identities if identity.can_send_free_form()]
+    for candidate in (last_reply, conversation.contact.main_identity_id):
+        if candidate in sendable:
+            return candidate
+    return sendable[0] if sendable else (identities[0].pk if identities else None)
 
 
 def composer_identities(user, contact: Contact) -> list[ChannelIdentity]:

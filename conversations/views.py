@@ -25,6 +25,7 @@ from conversations.selectors import (
     INBOX_FILTERS,
     TimelineItem,
     TimelinePage,
+    composer_choice,
     composer_identities,
     contact_inbox_conversation,
     contact_timeline,
@@ -96,11 +97,15 @@ def _inbox_context(request: HttpRequest, selected: Conversation | None) -> dict:
 
 def _conversation_context(request: HttpRequest, conversation: Conversation, send_form=None, send_error=None) -> dict:
     contact = conversation.contact
+    identities = composer_identities(request.user, contact)
+    typed = send_form.data.get("identity", "") if send_form is not None else ""
     return {
         "conversation": conversation,
         "contact": contact,
         "timeline": contact_timeline(request.user, contact),
-        "identities": composer_identities(request.user, contact),
+        "identities": identities,
+        # After an error, the channel just picked; else the one last replied on here (see selector).
+        "chosen_identity": int(typed) if typed.isdigit() else composer_choice(conversation, identities),
         "keys": contact_keys(contact),
         "profiles": contact_profiles(contact),
         "send_form": send_form or SendForm(),
