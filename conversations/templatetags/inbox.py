@@ -4,6 +4,7 @@ from django.utils.translation import gettext, ngettext
 
 from channels import platforms
 from config.cursors import cursor_of
+from contacts.event_text import event_text as _event_text
 from conversations.selectors import COUNT_CAP
 
 register = template.Library()
@@ -19,6 +20,12 @@ def channel_badge(channel, main: bool = False):
         "★ " if main else "",
         channel.platform.badge,
     )
+
+
+@register.filter
+def event_text(event) -> str:
+    """A timeline event in the reader's language (from its structured data)."""
+    return _event_text(event)
 
 
 @register.simple_tag
