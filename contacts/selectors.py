@@ -6,7 +6,13 @@ from django.db.models.functions import Upper
 from config.cursors import Cursor, cursor_of, keyset_before
 from config.workspace import permissions
 from contacts.models import Contact, ContactKey, KeyKind
-from contacts.normalize import looks_like_phone, normalize_email, normalize_phone, phone_search_prefixes
+from contacts.normalize import (
+    looks_like_phone,
+    normalize_email,
+    normalize_phone,
+    phone_digits_fragment,
+    phone_search_prefixes,
+)
 
 
 def visible_contacts(user) -> QuerySet[Contact]:
@@ -29,7 +35,8 @@ SEARCH_LIMIT = 500
 
 
 def contact_search(user, query: str, *, region: str) -> QuerySet[Contact]:
-    """Search by name prefix, e-mail or phone typed in any format (normalised first).
+    """Search by name prefix, e-mail, phone typed in any format (normalised first) or any run of
+    four or more digits of a phone number.
 
     Each kind of match is one indexed lookup (prefix indexes on key values and names, a trigram
     index for a word anywhere in the name: migrations contacts 0003 and 0004) that returns at
@@ -51,6 +58,9 @@ def contact_search(user, query: str, *, region: str) -> QuerySet[Contact]:
             key_filter |= Q(kind=KeyKind.PHONE, match_value=phone.match_value)
         for prefix in phone_search_prefixes(query, region):
             key_filter |= Q(kind=KeyKind.PHONE, value__startswith=prefix)
+    if digits := phone_digits_fragment(query):
+        # Any run of digits of a number (a trigram index on phone keys: migration contacts 0006).
+        key_filter |= Q(kind=KeyKind.PHONE, value__contains=digits)
     by_key = ContactKey.objects.filter(key_filter).values_list("contact_id", flat=True)[:SEARCH_LIMIT]
     # Any part of the name (a last name too): a trigram index serves three letters or more.
     name_match = {"upper_name__contains" if len(query) >= 3 else "upper_name__startswith": query.upper()}
