@@ -37,11 +37,16 @@ manage: install
 	@$(RUN) python manage.py $(ARGS)
 
 # The demo's replies go to a local sink that answers like the platforms (manage.py demo_sink), never to them.
+# Live updates: the pages (WSGI, runserver here; gunicorn in production) open their event stream on
+# uvicorn (ASGI) at STREAM_PORT. The stream needs PostgreSQL's LISTEN/NOTIFY: on the demo's SQLite it
+# answers 204 and pages fall back to polling; with DATABASE_URL=postgres://... it streams.
+STREAM_PORT ?= 8001
 SINK_PORT ?= 8025
 SMTP_SINK_PORT ?= 8026
 DEMO_ENV := DEBUG=True WHATSAPP_API_BASE=http://127.0.0.1:$(SINK_PORT)/v21.0 \
 	TELEGRAM_API_BASE=http://127.0.0.1:$(SINK_PORT) META_GRAPH_API_BASE=http://127.0.0.1:$(SINK_PORT) \
-	EMAIL_HOST=127.0.0.1 EMAIL_PORT=$(SMTP_SINK_PORT)
+	EMAIL_HOST=127.0.0.1 EMAIL_PORT=$(SMTP_SINK_PORT) \
+	LIVE_STREAM_URL=http://127.0.0.1:$(STREAM_PORT)/live/stream/ LIVE_STREAM_ALLOWED_ORIGINS=http://127.0.0.1:$(PORT)
 
 demo: install
 	$(DEMO_ENV) $(RUN) python manage.py migrate --no-input -v 0
@@ -50,7 +55,8 @@ demo: install
 	$(DEMO_ENV) $(RUN) python manage.py demo_sink --port $(SINK_PORT) --smtp-port $(SMTP_SINK_PORT) & sink=$$!; \
 	$(DEMO_ENV) $(RUN) python manage.py db_worker --no-reload & worker=$$!; \
 	$(DEMO_ENV) $(RUN) python manage.py inbound_worker & inbound=$$!; \
-	trap "kill $$worker $$inbound $$sink" EXIT; \
+	$(DEMO_ENV) $(RUN) uvicorn config.asgi:application --host 127.0.0.1 --port $(STREAM_PORT) --log-level warning & stream=$$!; \
+	trap "kill $$worker $$inbound $$sink $$stream" EXIT; \
 	$(DEMO_ENV) $(RUN) python manage.py runserver --noreload 127.0.0.1:$(PORT)
 
 test: install services

@@ -1,3 +1,6 @@
+from django.conf import settings
+from django.urls import reverse
+
 from config.live import live_cursor
 from config.workspace import permissions
 
@@ -9,6 +12,7 @@ def navigation(request):
     return {
         # The live-update cursor as of this render, so no change between render and first poll is missed.
         "live_cursor": live_cursor(user) if authenticated else "",
+        "live_stream_url": settings.LIVE_STREAM_URL or reverse("live_stream"),
         "may": {
             "inbox": permissions.can_use_inbox(user),
             "dashboard": permissions.can_use_dashboard(user),

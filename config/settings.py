@@ -39,6 +39,11 @@ if not FIELD_ENCRYPTION_KEYS:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env_str("SITE_URL", "http://localhost:8000")
+# Live updates: where pages open their event stream (an ASGI server, e.g. uvicorn, serving
+# config.asgi); the default is this server's own /live/stream/. Pages polled from other origins
+# (the WSGI server's, when the stream has its own port) must be listed to open it with cookies.
+LIVE_STREAM_URL = env_str("LIVE_STREAM_URL", "")
+LIVE_STREAM_ALLOWED_ORIGINS = env_list("LIVE_STREAM_ALLOWED_ORIGINS", "")
 
 INSTALLED_APPS = [
     "config.workspace.apps.WorkspaceAdminConfig",  # django.contrib.admin on our admin site

@@ -10,6 +10,8 @@ urlpatterns = [
     path("", include("config.workspace.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("inbox/updates/", live.updates, name="live_updates"),
+    path("live/stream/", live.stream, name="live_stream"),
+    path("live/counts/", live.counts, name="live_counts"),
     path("inbox/", include("conversations.urls")),
     path("contacts/", include("contacts.urls")),
     path("merge/", include("merging.urls")),

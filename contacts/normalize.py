@@ -114,6 +114,15 @@ def looks_like_phone(text: str) -> bool:
     return digits >= 6 and all(ch.isdigit() or ch in " +-().\u00a0" for ch in text.strip())
 
 
+def phone_digits_fragment(text: str) -> str:
+    """The digits of a search that looks like part of a phone number ("2198", "21-98"): at least
+    four digits and nothing but digits and phone punctuation; else ""."""
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if len(digits) >= 4 and all(ch.isdigit() or ch in " +-().\u00a0" for ch in text.strip()):
+        return digits
+    return ""
+
+
 def phone_search_prefixes(text: str, region: str) -> list[str]:
     """E.164 prefixes a partly typed phone number can stand for (for prefix search).
 

@@ -5,9 +5,16 @@ import re
 from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.functions import Upper
 
+from config.cursors import Cursor, cursor_of, keyset_before
 from config.workspace import permissions
 from contacts.models import Contact, ContactKey, KeyKind
-from contacts.normalize import looks_like_phone, normalize_email, normalize_phone, phone_search_prefixes
+from contacts.normalize import (
+    looks_like_phone,
+    normalize_email,
+    normalize_phone,
+    phone_digits_fragment,
+    phone_search_prefixes,
+)
 
 
 def visible_contacts(user) -> QuerySet[Contact]:
@@ -30,7 +37,8 @@ SEARCH_LIMIT = 500
 
 
 def contact_search(user, query: str, *, region: str) -> QuerySet[Contact]:
-    """Search by name prefix, e-mail or phone typed in any format (normalised first).
+    """Search by name prefix, e-mail, phone typed in any format (normalised first) or any run of
+    four or more digits of a phone number.
 
     Each kind of match is one indexed lookup (prefix indexes on key values and names, a trigram
     index for a word anywhere in the name: migrations contacts 0003 and 0004) that returns at
@@ -52,6 +60,9 @@ def contact_search(user, query: str, *, region: str) -> QuerySet[Contact]:
             key_filter |= Q(kind=KeyKind.PHONE, match_value=phone.match_value)
         for prefix in phone_search_prefixes(query, region):
             key_filter |= Q(kind=KeyKind.PHONE, value__startswith=prefix)
+    if digits := phone_digits_fragment(query):
+        # Any run of digits of a number (a trigram index on phone keys: migration contacts 0006).
+        key_filter |= Q(kind=KeyKind.PHONE, value__contains=digits)
     by_key = ContactKey.objects.filter(key_filter).values_list("contact_id", flat=True)[:SEARCH_LIMIT]
     # Any part of the name (a last name too): a trigram index serves three letters or more.
     name_match = {"upper_name__contains" if len(query) >= 3 else "upper_name__startswith": query.upper()}
@@ -130,27 +141,20 @@ def contact_keys(contact: Contact) -> dict[str, list[ContactKey]]:
 PAGE = 25
 
 
-def contacts_page(user, query: str, *, region: str, after: int | None) -> tuple[list[Contact], int | None]:
-    """One page of the contacts list (newest first), keyset-paginated after a contact id.
+def contacts_page(user, query: str, *, region: str, cursor: Cursor | None) -> tuple[list[Contact], str | None]:
+    """One page of the contacts list (newest first, id breaking ties), keyset-paginated from
+    `cursor`; returns the page and the next page's cursor.
 
     Without a query: one indexed range scan. With one: the search yields at most a few hundred
     ids, which are ordered here, so the database never walks the whole table to find them.
     """
     if not query:
-        contacts = visible_contacts(user).order_by("-created_at", "-id")
-        if after is not None:
-            anchor = Contact.objects.filter(pk=after).values("created_at").first()
-            if anchor:
-                contacts = contacts.filter(created_at__lte=anchor["created_at"]).exclude(
-                    created_at=anchor["created_at"], pk__gte=after
-                )
+        contacts = keyset_before(visible_contacts(user), cursor, "created_at").order_by("-created_at", "-id")
         page = list(with_list_details(contacts)[: PAGE + 1])
     else:
         found = sorted(contact_search(user, query, region=region).values_list("created_at", "pk"), reverse=True)
-        ids = [pk for _, pk in found]
-        if after in ids:
-            ids = ids[ids.index(after) + 1 :]
-        ids = ids[: PAGE + 1]
+        ids = [pk for at, pk in found if cursor is None or (at, pk) < (cursor.at, cursor.pk)][: PAGE + 1]
         by_id = {c.pk: c for c in with_list_details(Contact.objects.filter(pk__in=ids))}
         page = [by_id[pk] for pk in ids if pk in by_id]
-    return page[:PAGE], (page[PAGE - 1].pk if len(page) > PAGE else None)
+    last = page[PAGE - 1] if len(page) > PAGE else None
+    return page[:PAGE], (cursor_of(last.created_at, last.pk) if last else None)

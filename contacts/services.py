@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
+from config.notify import live_notify
 from config.workspace import permissions
 from config.workspace.models import Workspace
 from contacts.events import event_record
@@ -56,6 +57,7 @@ def contact_key_add(
     region: str | None = None,
     international: bool = False,
     make_primary: bool = False,
+    never_primary: bool = False,
 ) -> ContactKey | None:
     """Add an e-mail or phone to a visible contact (idempotent).
 
@@ -79,7 +81,7 @@ def contact_key_add(
             source=source,
         )
     primary_field = "primary_email" if kind == KeyKind.EMAIL else "primary_phone"
-    if make_primary or getattr(contact, f"{primary_field}_id") is None:
+    if not never_primary and (make_primary or getattr(contact, f"{primary_field}_id") is None):
         setattr(contact, primary_field, key)
         contact.save(update_fields=[primary_field, "updated_at"])
     return key
@@ -94,7 +96,10 @@ def contact_profile_update(
     phone: str | None = None,
     properties: dict | None = None,
 ) -> Contact:
-    """A user edits a contact: a new e-mail or phone becomes primary; old ones stay secondary."""
+    """A user edits a contact: a new e-mail or phone becomes primary; old ones stay secondary.
+
+    A phone that is not a valid number is kept as typed, as a secondary phone that never matches:
+    it never becomes primary (the view warns the user)."""
     _require_sees(actor, contact)
     with transaction.atomic():
         contact = Contact.objects.select_for_update().get(pk=contact.pk, root__isnull=True)
@@ -109,8 +114,18 @@ def contact_profile_update(
         contact.save()
         for kind, raw in ((KeyKind.EMAIL, email), (KeyKind.PHONE, phone)):
             if raw is not None and raw.strip():
-                key = contact_key_add(contact=contact, kind=kind, raw=raw, source=KeySource.AGENT, make_primary=True)
+                invalid_phone = kind == KeyKind.PHONE and not normalize_key(kind, raw).is_valid
+                key = contact_key_add(
+                    contact=contact,
+                    kind=kind,
+                    raw=raw,
+                    source=KeySource.AGENT,
+                    make_primary=not invalid_phone,
+                    never_primary=invalid_phone,
+                )
                 changed[kind] = key.value
+                if invalid_phone:
+                    changed["phone_valid"] = False
         if changed:
             event_record(contact=contact, kind=EventKind.PROPERTY_CHANGED, actor=actor, data=changed)
     return contact
@@ -121,7 +136,14 @@ def comment_add(*, actor, contact: Contact, body: str, conversation=None) -> Com
     body = body.strip()
     if not body:
         raise ValueError("A comment needs some text.")
-    return Comment.objects.create(contact=contact, profile=contact, conversation=conversation, author=actor, body=body)
+    comment = Comment.objects.create(
+        contact=contact, profile=contact, conversation=conversation, author=actor, body=body
+    )
+    if conversation is not None:
+        live_notify("contact", conversation=conversation)
+    else:
+        live_notify("contact", contact_ids=[contact.pk])
+    return comment
 
 
 def contact_set_main_identity(*, actor, contact: Contact, identity) -> Contact:

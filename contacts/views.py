@@ -1,17 +1,20 @@
 """The Contacts module (managers and owners): list, search, detail, unmerge, main channel."""
 
+from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from config.params import parse_id
+from config.cursors import cursor_parse
 from config.web import redirect_next, render_page_or_region
 from config.workspace import permissions
 from config.workspace.models import Workspace
 from contacts.forms import ProfileForm
+from contacts.normalize import normalize_phone
 from contacts.permissions import access_contact
 from contacts.selectors import contact_identities, contact_keys, contact_profiles, contacts_page
 from contacts.services import contact_profile_update, contact_set_main_identity
@@ -27,11 +30,11 @@ contacts_module_only = permissions.view_requires(
 @contacts_module_only
 def contact_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
-    after = request.GET.get("after", "")
-    contacts, next_after = contacts_page(
-        request.user, query, region=Workspace.current().phone_region, after=parse_id(after)
-    )
-    context = {"contacts": contacts, "next_after": next_after, "query": query}
+    cursor = cursor_parse(request.GET.get("cursor"))
+    contacts, next_cursor = contacts_page(request.user, query, region=Workspace.current().phone_region, cursor=cursor)
+    context = {"contacts": contacts, "next_cursor": next_cursor, "cursor": cursor, "query": query}
+    if request.htmx and cursor is not None:  # infinite scroll: only the next rows
+        return render(request, "contacts/list.html#contact-rows", context)
     return render_page_or_region(request, "contacts/list.html", "contact-table", context)
 
 
@@ -60,6 +63,16 @@ def edit(request: HttpRequest, contact_id: int) -> HttpResponse:
     form = ProfileForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
+        region = Workspace.current().phone_region
+        if data["phone"] and not normalize_phone(data["phone"], region).is_valid:
+            flash.warning(
+                request,
+                _(
+                    "“%(phone)s” is not a valid phone number: it is kept as typed, as a secondary phone that is "
+                    "never matched, and was not made primary."
+                )
+                % {"phone": data["phone"]},
+            )
         contact_profile_update(
             actor=request.user,
             contact=contact,

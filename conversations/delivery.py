@@ -5,6 +5,7 @@ import logging
 from django.db import transaction
 
 from channels import platforms
+from config.notify import live_notify
 from conversations.models import AttachmentStatus, DeliveryStatus, Direction, Message
 
 log = logging.getLogger(__name__)
@@ -18,21 +19,23 @@ def message_deliver(*, message_id: int) -> str:
     try:
         platform_id = platforms.send_text(_outbound(message))
     except platforms.SendFailed as exc:
-        return _failed(message_id, str(exc))
+        return _failed(message, str(exc))
     except Exception as exc:  # any other error must still end the message as failed, with a Retry
         log.exception("sending message %s failed", message_id)
-        return _failed(message_id, f"{exc.__class__.__name__}: {exc}")
+        return _failed(message, f"{exc.__class__.__name__}: {exc}")
     with transaction.atomic():
         Message.objects.filter(pk=message_id, status=DeliveryStatus.PENDING).update(
             status=DeliveryStatus.SENT, platform_message_id=platform_id
         )
+        live_notify("message", message=message)
     return DeliveryStatus.SENT
 
 
-def _failed(message_id: int, reason: str) -> str:
-    Message.objects.filter(pk=message_id, status=DeliveryStatus.PENDING).update(
+def _failed(message: Message, reason: str) -> str:
+    Message.objects.filter(pk=message.pk, status=DeliveryStatus.PENDING).update(
         status=DeliveryStatus.FAILED, error=reason[:2000]
     )
+    live_notify("message", message=message)
     return DeliveryStatus.FAILED
 
 

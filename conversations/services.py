@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from channels.models import ChannelIdentity
+from config.notify import live_notify
 from config.workspace import permissions
 from contacts.events import event_record
 from contacts.models import Contact, EventKind
@@ -52,6 +53,7 @@ def message_send(
             f"the contact has not written in the last {hours} hours, so only a template can be sent."
         )
     with transaction.atomic():
+        conversation = _reply_conversation(actor=actor, conversation=conversation)
         message = Message.objects.create(
             conversation=conversation,
             identity=identity,
@@ -65,7 +67,27 @@ def message_send(
             outbound_attachment_add(message=message, upload=upload)
         Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at, unread_count=0)
         deliver_message.enqueue(message_id=message.pk)
+        live_notify("message", conversation=conversation, message=message)
     return message
+
+
+def _reply_conversation(*, actor, conversation: Conversation) -> Conversation:
+    """Where a reply typed in `conversation` goes: there when it is open; else into the contact's
+    open conversation; else `conversation` is reopened (a reply never lands in a closed one).
+    Locks the contact, then the conversation (the caller holds the transaction)."""
+    Contact.objects.select_for_update().get(pk=conversation.contact_id)
+    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    if conversation.is_open:
+        return conversation
+    open_one = Conversation.objects.filter(contact_id=conversation.contact_id, status=ConversationStatus.OPEN).first()
+    if open_one is not None:
+        return open_one
+    conversation.status, conversation.closed_at = ConversationStatus.OPEN, None
+    conversation.save(update_fields=["status", "closed_at"])
+    event_record(
+        contact=conversation.contact, conversation=conversation, kind=EventKind.CONVERSATION_REOPENED, actor=actor
+    )
+    return conversation
 
 
 def bot_message_send(*, conversation: Conversation, body: str) -> Message | None:
@@ -88,6 +110,7 @@ def bot_message_send(*, conversation: Conversation, body: str) -> Message | None
         status=DeliveryStatus.PENDING,
     )
     deliver_message.enqueue(message_id=message.pk)
+    live_notify("message", conversation=conversation, message=message)
     return message
 
 
@@ -99,6 +122,7 @@ def message_retry(*, actor, message: Message) -> Message:
     with transaction.atomic():
         Message.objects.filter(pk=message.pk).update(status=DeliveryStatus.PENDING, error="")
         deliver_message.enqueue(message_id=message.pk)
+        live_notify("message", message=message)
     message.refresh_from_db()
     return message
 
@@ -108,6 +132,7 @@ def conversation_mark_read(*, conversation: Conversation) -> None:
     if conversation.unread_count:
         Conversation.objects.filter(pk=conversation.pk).update(unread_count=0)
         conversation.unread_count = 0
+        live_notify("conversation", conversation=conversation)
 
 
 def conversation_close(*, actor, conversation: Conversation, reason: str = "") -> Conversation:

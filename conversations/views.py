@@ -2,8 +2,8 @@
 
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.core.exceptions import BadRequest, PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from channels.selectors import channels_for
-from config.params import parse_cursor, parse_id
+from config.cursors import cursor_parse
+from config.params import parse_id
 from config.web import render_page_or_region
 from config.workspace import permissions
 from contacts.permissions import access_contact
@@ -23,11 +24,16 @@ from conversations.models import Conversation, DeliveryStatus, Message
 from conversations.permissions import access_attachment, access_conversation
 from conversations.selectors import (
     INBOX_FILTERS,
-    PAGE,
+    TimelineItem,
+    TimelinePage,
+    composer_choice,
     composer_identities,
+    contact_inbox_conversation,
     contact_timeline,
-    inbox_conversations,
     inbox_counts,
+    inbox_page,
+    timeline_since,
+    visible_message,
 )
 from conversations.services import (
     SendRefused,
@@ -41,6 +47,13 @@ from conversations.services import (
 from conversations.serving import attachment_response
 
 
+def _ids(text: str) -> list[int] | None:
+    """`?ids=1,2,3` (at most 50): the rows a live update asks for; None when absent."""
+    if not text:
+        return None
+    return [pk for pk in map(parse_id, text.split(",")[:50]) if pk is not None]
+
+
 def _list_params(request: HttpRequest) -> dict:
     box = request.GET.get("box", "all")
     status = request.GET.get("status", "open")
@@ -50,20 +63,33 @@ def _list_params(request: HttpRequest) -> dict:
         "status": status if status in ("open", "closed") else "open",
         "channel_id": parse_id(channel),
         "query": request.GET.get("q", "").strip()[:100],
+        "ids": _ids(request.GET.get("ids", "")),
     }
+
+
+def _list_querystring(request: HttpRequest) -> str:
+    """The tab and filters of the list (not the page): kept in every link of the inbox."""
+    kept = request.GET.copy()
+    for name in ("cursor", "ids"):
+        kept.pop(name, None)
+    return kept.urlencode()
 
 
 def _inbox_context(request: HttpRequest, selected: Conversation | None) -> dict:
     params = _list_params(request)
-    conversations = list(inbox_conversations(request.user, **params)[:PAGE])
+    cursor = cursor_parse(request.GET.get("cursor"))
+    page = inbox_page(request.user, cursor=cursor, **params)
     context = {
-        "conversations": conversations,
+        "conversations": page.conversations,
+        "next_cursor": page.next_cursor,
+        "cursor": cursor,
+        "ids": params["ids"],
         "params": params,
         "counts": inbox_counts(request.user),
         "channels": channels_for(request.user),
         "selected": selected,
         "now": timezone.now(),
-        "querystring": request.GET.urlencode(),
+        "querystring": _list_querystring(request),
     }
     if selected is not None:
         context.update(_conversation_context(request, selected))
@@ -72,11 +98,15 @@ def _inbox_context(request: HttpRequest, selected: Conversation | None) -> dict:
 
 def _conversation_context(request: HttpRequest, conversation: Conversation, send_form=None, send_error=None) -> dict:
     contact = conversation.contact
+    identities = composer_identities(request.user, contact)
+    typed = send_form.data.get("identity", "") if send_form is not None else ""
     return {
         "conversation": conversation,
         "contact": contact,
         "timeline": contact_timeline(request.user, contact),
-        "identities": composer_identities(request.user, contact),
+        "identities": identities,
+        # After an error, the channel just picked; else the one last replied on here (see selector).
+        "chosen_identity": int(typed) if typed.isdigit() else composer_choice(conversation, identities),
         "keys": contact_keys(contact),
         "profiles": contact_profiles(contact),
         "send_form": send_form or SendForm(),
@@ -90,9 +120,13 @@ def _conversation_context(request: HttpRequest, conversation: Conversation, send
 @login_required
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
-    return render_page_or_region(
-        request, "conversations/inbox.html", "conversation-list", _inbox_context(request, None)
-    )
+    """The list. With `?cursor=` and htmx: only the next rows (infinite scroll); without htmx the
+    same URL is a full page showing the next rows (the "More" link works without JavaScript).
+    With `?ids=` and htmx: just those rows, if they still belong to this tab (live updates)."""
+    context = _inbox_context(request, None)
+    if request.htmx and (context["cursor"] is not None or context["ids"] is not None):
+        return render(request, "conversations/inbox.html#conversation-rows", context)
+    return render_page_or_region(request, "conversations/inbox.html", "conversation-list", context)
 
 
 @login_required
@@ -111,12 +145,35 @@ def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpRespo
 @require_GET
 def timeline_older(request: HttpRequest, conversation_id: int) -> HttpResponse:
     conversation = access_conversation(request.user, conversation_id)
-    raw_before = request.GET.get("before")
-    before = parse_cursor(raw_before) if raw_before else None
-    if raw_before and before is None:
-        return HttpResponseBadRequest(_("This page link is not valid."))
-    timeline = contact_timeline(request.user, conversation.contact, before=before)
+    timeline = contact_timeline(request.user, conversation.contact, before=cursor_parse(request.GET.get("before")))
     return render(request, "conversations/_timeline_page.html", {"timeline": timeline, "conversation": conversation})
+
+
+@login_required
+@require_GET
+def timeline_newer(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """Timeline items from `?since=` on (a live update appends those the page does not show yet)."""
+    conversation = access_conversation(request.user, conversation_id)
+    since = cursor_parse(request.GET.get("since"))
+    if since is None:
+        raise BadRequest("since is required")
+    timeline = timeline_since(request.user, conversation.contact, since=since.at)
+    if conversation.is_open:  # the agent is looking at it: what arrived is read
+        conversation_mark_read(conversation=conversation)
+    return render(request, "conversations/_timeline_page.html", {"timeline": timeline, "conversation": conversation})
+
+
+@login_required
+@require_GET
+def message_item(request: HttpRequest, message_id: int) -> HttpResponse:
+    """One message as the timeline shows it (a live update replaces it when its status changes)."""
+    message = visible_message(request.user, message_id)
+    if message is None:
+        raise Http404
+    timeline = TimelinePage([TimelineItem("message", message.created_at, message)], None)
+    return render(
+        request, "conversations/_timeline_page.html", {"timeline": timeline, "conversation": message.conversation}
+    )
 
 
 def _pane(request: HttpRequest, conversation: Conversation, **extra) -> HttpResponse:
@@ -147,7 +204,7 @@ def send(request: HttpRequest, conversation_id: int) -> HttpResponse:
             request, conversation, send_form=form, send_error=_("That channel does not belong to this contact.")
         )
     try:
-        message_send(
+        message = message_send(
             actor=request.user,
             conversation=conversation,
             identity=identity,
@@ -156,7 +213,10 @@ def send(request: HttpRequest, conversation_id: int) -> HttpResponse:
         )
     except SendRefused as exc:
         return _pane(request, conversation, send_form=form, send_error=str(exc))
-    return _pane(request, conversation)
+    response = _pane(request, message.conversation)
+    if request.htmx and message.conversation_id != conversation.pk:  # went into the open conversation
+        response["HX-Push-Url"] = reverse("conversations:detail", args=[message.conversation_id])
+    return response
 
 
 @login_required
@@ -241,7 +301,7 @@ def attachment_retry_view(request: HttpRequest, attachment_id: int) -> HttpRespo
 def open_contact(request: HttpRequest, contact_id: int) -> HttpResponse:
     """The inbox view of a contact: its open conversation, else its latest one."""
     contact = access_contact(request.user, contact_id)
-    conversation = contact.conversations.order_by("status", "-last_message_at").first()
+    conversation = contact_inbox_conversation(request.user, contact)
     if conversation is None:
         return redirect(reverse("contacts:detail", args=[contact.pk]))
     return redirect("conversations:detail", conversation.pk)

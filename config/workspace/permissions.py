@@ -107,6 +107,12 @@ def can_see_channel(user, channel_id: int) -> bool:
     return ids is None or channel_id in ids
 
 
+def sees_through(scope: frozenset[int] | None, channel_ids) -> bool:
+    """With `scope = channel_ids(user)` (asked once): may the user see a row reachable through any
+    of these channels? (A live stream asks this for every event without a query.)"""
+    return scope is None or not scope.isdisjoint(channel_ids)
+
+
 def can_see_conversation(user, conversation) -> bool:
     return can_see_channel(user, conversation.channel_id)
 

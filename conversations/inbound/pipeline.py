@@ -17,6 +17,7 @@ from channels.services import (
     identity_find_scoped,
     identity_for_inbound,
 )
+from config.notify import live_notify
 from contacts.events import event_record
 from contacts.models import Contact, EventKind
 from contacts.normalize import clean_text
@@ -55,6 +56,8 @@ def inbound_message_ingest(*, channel: Channel, inbound: InboundMessage) -> Mess
     """
     if inbound.action in (Action.EDIT, Action.DELETE, Action.REACT):
         target = _act_on_target(channel, inbound)
+        if target is not None:
+            live_notify("message", message=target)  # edited, deleted or reacted to: the page re-reads it
         if target is not None or inbound.action != Action.EDIT:
             return target
         # An edit of a message we never received: keep the new text as the message.
@@ -101,6 +104,7 @@ def inbound_message_ingest(*, channel: Channel, inbound: InboundMessage) -> Mess
         Conversation.objects.filter(pk=conversation.pk).update(
             last_message_at=inbound.sent_at, unread_count=F("unread_count") + 1
         )
+        live_notify("message", conversation=conversation, message=message)
     return message
 
 
@@ -275,4 +279,5 @@ def message_status_update(*, channel: Channel, update: StatusUpdate) -> bool:
     else:
         return False
     message.save(update_fields=["status", "error"])
+    live_notify("message", message=message)
     return True

@@ -1,7 +1,10 @@
 from django import template
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
 
 from channels import platforms
+from config.cursors import cursor_of
+from contacts.event_text import event_text as _event_text
 from conversations.selectors import COUNT_CAP
 
 register = template.Library()
@@ -17,6 +20,32 @@ def channel_badge(channel, main: bool = False):
         "★ " if main else "",
         channel.platform.badge,
     )
+
+
+@register.filter
+def event_text(event) -> str:
+    """A timeline event in the reader's language (from its structured data)."""
+    return _event_text(event)
+
+
+@register.simple_tag
+def sort_key(at, pk):
+    """A row's place in its list (the cursor text): live updates insert rows by it."""
+    return cursor_of(at, pk)
+
+
+@register.filter
+def window_closed_reason(identity) -> str:
+    """Why the composer cannot send free text on this channel now (shown on its greyed-out option)."""
+    window = identity.channel.platform.messaging_window
+    hours = int(window.total_seconds() // 3600) if window else 0
+    if identity.last_inbound_at is None:
+        return gettext("window closed: the contact never wrote here; a template is needed")
+    return ngettext(
+        "window closed: no message from the contact in the last %(hours)s hour; a template is needed",
+        "window closed: no message from the contact in the last %(hours)s hours; a template is needed",
+        hours,
+    ) % {"hours": hours}
 
 
 @register.filter

@@ -2,6 +2,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.notify import live_notify
 from config.workspace import permissions
 from merging.models import MergeSuggestion, SuggestionStatus
 from merging.services.merge import MergeRefused
@@ -18,4 +19,5 @@ def suggestion_dismiss(*, actor, suggestion: MergeSuggestion) -> MergeSuggestion
         suggestion.resolved_at = timezone.now()
         suggestion.resolved_by = actor
         suggestion.save(update_fields=["status", "resolved_at", "resolved_by"])
+        live_notify("suggestion", contact_ids=[suggestion.contact_a_id, suggestion.contact_b_id])
     return suggestion

@@ -1,22 +1,6 @@
-// Small helpers: live updates by polling (works across any number of server processes),
-// dialogs opened by htmx, and the "Merge" button that appears when two contacts are ticked.
+// Small helpers (live updates are in live.js): dialogs opened by htmx, and the "Merge" button that appears when two contacts are ticked.
 (function () {
   "use strict";
-  let cursor = null;
-
-  function poll() {
-    const url = document.body.dataset.updatesUrl;
-    if (!url || document.hidden) return;
-    if (cursor === null) cursor = document.body.dataset.updatesCursor || "";
-    fetch(url + "?cursor=" + encodeURIComponent(cursor), { credentials: "same-origin" })
-      .then(function (response) {
-        const changed = response.status === 200;
-        cursor = response.headers.get("X-Updates-Cursor") || cursor;
-        if (changed) document.body.dispatchEvent(new CustomEvent("inbox-changed", { bubbles: true }));
-      })
-      .catch(function () {});
-  }
-  setInterval(poll, 1500);
 
   document.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail.target.id === "dialog-body") {

@@ -31,6 +31,23 @@ MATRIX = [
         None,
         [LOGIN, 204, 204, 204, 204, 204],
     ),
+    # Under WSGI (this test client) the stream says 204: pages poll. It streams only under ASGI.
+    ("live_stream", "get", lambda w: reverse("live_stream"), None, [204, 204, 204, 204, 204, 204]),
+    ("live_counts", "get", lambda w: reverse("live_counts"), None, [LOGIN, OK, OK, OK, OK, OK]),
+    (
+        "conversations:newer",
+        "get",
+        lambda w: reverse("conversations:newer", args=[w["conversation"].pk]) + "?since=0_0",
+        None,
+        [LOGIN, OK, MISSING, OK, OK, OK],
+    ),
+    (
+        "conversations:message",
+        "get",
+        lambda w: reverse("conversations:message", args=[w["message"].pk]),
+        None,
+        [LOGIN, OK, MISSING, OK, OK, OK],
+    ),
     (
         "conversations:detail",
         "get",

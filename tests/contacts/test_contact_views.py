@@ -77,10 +77,39 @@ def test_contact_list_pages_with_a_stable_query_count(client, manager, webchat, 
     client.force_login(manager)
     with django_assert_max_num_queries(12):
         first = client.get(reverse("contacts:list")).content.decode()
-    assert "Next page" in first
-    after = first[first.index("after=") + 6 :].split('"')[0]
-    second = client.get(reverse("contacts:list") + f"?after={after}").content.decode()
+    assert "More contacts" in first
+    cursor = first[first.index("&amp;cursor=") + 12 :].split('"')[0]
+    second = client.get(reverse("contacts:list") + f"?cursor={cursor}").content.decode()
     assert second.count('name="pick"') == 5
+
+
+def test_contact_list_scrolls_to_every_contact_without_repeats(client, manager, webchat):
+    for i in range(60):
+        inbound(webchat, f"v{i}", "hi", name=f"Visitor {i}")
+    client.force_login(manager)
+    seen, url = [], reverse("contacts:list")
+    while url:
+        body = client.get(url, headers=HTMX if seen else {}).content.decode()
+        seen += [int(chunk.split('"')[0]) for chunk in body.split('name="pick" value="')[1:]]
+        more = body.split('hx-get="/contacts/?')[1].split('"')[0] if 'class="more"' in body else None
+        url = "/contacts/?" + more.replace("&amp;", "&") if more else None
+    assert len(seen) == len(set(seen)) == 60
+
+
+def test_contact_search_pages_with_the_same_cursor(client, manager, webchat):
+    for i in range(30):
+        inbound(webchat, f"v{i}", "hi", name=f"Visitor {i}")
+    client.force_login(manager)
+    first = client.get(reverse("contacts:list"), {"q": "Visitor"}).content.decode()
+    cursor = first[first.index("&amp;cursor=") + 12 :].split('"')[0]
+    rows = client.get(reverse("contacts:list"), {"q": "Visitor", "cursor": cursor}, headers=HTMX).content.decode()
+    assert "<html" not in rows and rows.count('name="pick"') == 5
+
+
+@pytest.mark.parametrize("garbage", ["x", "12_", "_3", "99999999999999999999_1", "1_2_3", "-1_a"])
+def test_contact_list_answers_a_garbled_cursor_with_400(client, manager, garbage):
+    client.force_login(manager)
+    assert client.get(reverse("contacts:list"), {"cursor": garbage}).status_code == 400
 
 
 def test_unmerge_dialog_lists_profiles_and_unmerge_splits_one_off(client, manager, people):

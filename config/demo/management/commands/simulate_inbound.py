@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from channels.models import Channel
 from channels.platforms import PLATFORMS
 from config.demo.simulate import DEFAULT_SENDERS, BadSender, delivery_for
+from config.params import parse_id
 
 
 class Command(BaseCommand):
@@ -62,7 +63,7 @@ class Command(BaseCommand):
     def _channel(self, kind: str, wanted: str | None) -> Channel:
         channels = Channel.objects.filter(kind=kind, is_active=True).order_by("id")
         if wanted:
-            channels = channels.filter(pk=int(wanted)) if wanted.isdigit() else channels.filter(name=wanted)
+            channels = channels.filter(pk=parse_id(wanted)) if parse_id(wanted) else channels.filter(name=wanted)
         found = channels.first()
         if found is None:
             names = ", ".join(Channel.objects.filter(kind=kind).values_list("name", flat=True)) or "none"
