@@ -168,9 +168,7 @@ FIELDS_OF = {
 
 def changes_for(contact: Contact, values: dict) -> dict:
     """The column updates that make a row hold these derived values (empty when it already does)."""
-    return {
-        column: values[field] for field, column in FIELDS_OF.items() if getattr(contact, column) != values[field]
-    }
+    return {column: values[field] for field, column in FIELDS_OF.items() if getattr(contact, column) != values[field]}
 
 
 def edit_log(*, profile_ids, field: str, value=None, removed: bool = False, at=None) -> None:

@@ -108,9 +108,7 @@ def unmerge_plan(*, contact: Contact, profile: Contact) -> UnmergePlan:
         mixed_going=[c for c in conversations if c.pk in mixed_going],
         mixed_staying=list(Conversation.objects.filter(pk__in=mixed_staying).select_related("channel").order_by("id")),
         values=values,
-        merge_record=MergeRecord.objects.filter(
-            action=MergeAction.MERGE, source_id=profile.pk, undone_by__isnull=True
-        )
+        merge_record=MergeRecord.objects.filter(action=MergeAction.MERGE, source_id=profile.pk, undone_by__isnull=True)
         .order_by("-created_at", "-id")
         .first(),
     )
@@ -163,7 +161,10 @@ def _unmerge(actor, root_id: int, profile_id: int) -> MergeRecord:
             actor=actor, reason="unmerge", from_contact_id=root_id, to_contact_id=profile_id, profile_ids=plan.subtree
         )
         update_with_history(
-            Contact.objects.filter(pk__in=plan.subtree - {profile_id}), actor=actor, reason="unmerge", root_id=profile_id
+            Contact.objects.filter(pk__in=plan.subtree - {profile_id}),
+            actor=actor,
+            reason="unmerge",
+            root_id=profile_id,
         )
         update_with_history(
             Contact.objects.filter(pk=profile_id),
@@ -235,7 +236,9 @@ def _reopen_closed_by_merge(merge_record: MergeRecord, *, locked: set[int]) -> C
         .order_by("-created_at", "-id")
         .first()
     )
-    closed_by_merge = last is not None and last.kind == EventKind.CONVERSATION_CLOSED and last.data.get("reason") == "merge"
+    closed_by_merge = (
+        last is not None and last.kind == EventKind.CONVERSATION_CLOSED and last.data.get("reason") == "merge"
+    )
     others_open = Conversation.objects.filter(contact_id=closed.contact_id, status=ConversationStatus.OPEN).exists()
     if not closed_by_merge or others_open:
         return None

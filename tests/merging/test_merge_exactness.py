@@ -45,9 +45,7 @@ def test_an_edit_made_on_the_merged_contact_survives_any_unmerge(webchat, manage
     assert fresh(a).name == "Annie" and fresh(b).name == "Bob" and fresh(b).properties == {}
 
 
-def test_rows_created_while_merged_go_back_with_the_profile_they_hang_off(
-    webchat, telegram, manager, agent, settings
-):
+def test_rows_created_while_merged_go_back_with_the_profile_they_hang_off(webchat, telegram, manager, agent, settings):
     a = contact_of(inbound(webchat, "visitor", name="Ann"))
     b_message = inbound(telegram, "77", name="Bob")
     b = contact_of(b_message)
