@@ -75,9 +75,11 @@ lint: install
 screenshots: install services
 	DATABASE_URL=$(TEST_DATABASE_URL) $(RUN) python docs/take_screenshots.py
 
-# A long fuzzing run (the test suite runs a short one): FUZZ_EXAMPLES generated cases per format.
+# A long fuzzing run (the test suite runs a short one): FUZZ_EXAMPLES generated cases per format,
+# and MERGE_FUZZ_EXAMPLES random runs of the merge/unmerge state machine (MERGE_FUZZ_STEPS steps each).
 fuzz: install postgres
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-2000} DATABASE_URL=$(TEST_DATABASE_URL) $(RUN) pytest -q tests/channels/test_fuzz.py
+	MERGE_FUZZ_EXAMPLES=$${MERGE_FUZZ_EXAMPLES:-200} MERGE_FUZZ_STEPS=$${MERGE_FUZZ_STEPS:-40} DATABASE_URL=$(TEST_DATABASE_URL) $(RUN) pytest -q tests/merging/test_merge_state_machine.py
 
 # Benchmarks on PostgreSQL: builds a 1k and a 1M-contact database (BENCH_CONTACTS, BENCH_MESSAGES;
 # BENCH_REUSE=1 keeps one already built), prints the table and writes docs/benchmarks.md.

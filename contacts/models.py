@@ -12,9 +12,14 @@ class Contact(models.Model):
     """A person, or one profile of a person.
 
     Every contact starts as its own profile. When contact B is merged into contact A, B's row
-    stays exactly as it was, with `merged_into` = A and `root` = the visible contact, and every
-    identity, key, conversation and comment B owned moves to the root. Rows that are visible as
-    contacts are those whose `root` is empty.
+    gets `merged_into` = A, `root` = the visible contact, `merged_at` and the merge's choices,
+    and every identity, key, conversation, comment and event B owned moves to the root (their
+    `profile` still says B's). Rows that are visible as contacts are those whose `root` is empty.
+
+    Derive, don't patch: `name`, `primary_email`, `primary_phone`, `main_identity`, `properties`
+    and `absorbed_count` of every row are a function of `base`, the profiles merged into it (with
+    their choices) and the edits made on it (`ProfileEdit`): `contacts.profiles.derive` computes
+    them, merges and unmerges write what it says, and edits append to the log before writing.
     """
 
     name = models.CharField(max_length=255, blank=True)
@@ -37,6 +42,13 @@ class Contact(models.Model):
     absorbed_count = models.PositiveSmallIntegerField(
         default=0, help_text=_("How many other profiles this contact holds.")
     )
+    # When it was merged into `merged_into`, and the choices of that merge ("name": "source"...).
+    merged_at = models.DateTimeField(null=True, blank=True)
+    merge_choices = models.JSONField(default=dict, blank=True, db_default={})
+    # Its own values from before anything was merged into it (taken at its first merge, with
+    # "at"); null while nothing ever was: then the row's values are its own. Database default for
+    # bulk loaders that name only older columns.
+    base = models.JSONField(null=True, blank=True, db_default=None)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
@@ -174,3 +186,24 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return self.get_kind_display()
+
+
+class ProfileEdit(models.Model):
+    """One edit of a derived value made on a contact, kept so that the value can be derived again.
+
+    `field` is "name", "email", "phone" (a key id), "main" (an identity id) or "property:<name>";
+    `removed` marks a property taken away. The profile is the contact the edit was made on (or,
+    for a key a channel identity made primary, that identity's profile as well).
+    """
+
+    profile = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="edits")
+    field = models.CharField(max_length=120)
+    value = models.JSONField(null=True, blank=True)
+    removed = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["profile", "created_at", "id"], name="profile_edit_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.field} on #{self.profile_id}"

@@ -9,6 +9,7 @@ from config.workspace.models import Workspace
 from contacts.events import event_record
 from contacts.models import Comment, Contact, ContactKey, EventKind, KeyKind, KeySource
 from contacts.normalize import Normalized, clean_text, normalize_email, normalize_phone
+from contacts.profiles import edit_log
 
 
 def _require_sees(actor, contact: Contact, conversation=None) -> None:
@@ -62,13 +63,18 @@ def contact_key_add(
     """Add an e-mail or phone to a visible contact (idempotent).
 
     Returns None for blank input. The key belongs to `profile` (default: the contact itself),
-    the profile an unmerge gives it back to. Duplicate detection is the caller's next step
-    (`merging.detection.suggestions_refresh`): detection sits above contacts.
+    the profile an unmerge gives it back to. A key revealed by an identity is looked up among
+    that profile's own keys, so the profile owns it even when the merged contact already held
+    the same value through another profile; a key a user typed reuses any key of the contact.
+    Making it primary is an edit (`ProfileEdit`) of the contact and of the key's profile.
+    Duplicate detection is the caller's next step (`merging.detection.suggestions_refresh`):
+    detection sits above contacts.
     """
     if not raw or not raw.strip():
         return None
     normalized = normalize_key(kind, raw, region=region, international=international)
-    key = ContactKey.objects.filter(contact=contact, kind=kind, value=normalized.value).first()
+    owners = {"profile": profile} if profile is not None else {"contact": contact}
+    key = ContactKey.objects.filter(**owners, kind=kind, value=normalized.value).first()
     if key is None:
         key = ContactKey.objects.create(
             contact=contact,
@@ -81,6 +87,9 @@ def contact_key_add(
             source=source,
         )
     primary_field = "primary_email" if kind == KeyKind.EMAIL else "primary_phone"
+    if make_primary:
+        # A user's pick is an edit of the contact; an identity's (a number change) is also its profile's.
+        edit_log(profile_ids={contact.pk} if profile is None else {contact.pk, profile.pk}, field=str(kind), value=key.pk)
     if not never_primary and (make_primary or getattr(contact, f"{primary_field}_id") is None):
         setattr(contact, primary_field, key)
         contact.save(update_fields=[primary_field, "updated_at"])
@@ -107,9 +116,15 @@ def contact_profile_update(
         if name is not None and clean_name(name) != contact.name:
             changed["name"] = [contact.name, clean_name(name)]
             contact.name = clean_name(name)
+            edit_log(profile_ids=[contact.pk], field="name", value=contact.name)
         properties = clean_properties(properties) if properties is not None else None
         if properties is not None and properties != contact.properties:
             changed["properties"] = [contact.properties, properties]
+            for prop in set(contact.properties) - set(properties):
+                edit_log(profile_ids=[contact.pk], field=f"property:{prop}", removed=True)
+            for prop, value in properties.items():
+                if contact.properties.get(prop, object()) != value:
+                    edit_log(profile_ids=[contact.pk], field=f"property:{prop}", value=value)
             contact.properties = properties
         contact.save()
         for kind, raw in ((KeyKind.EMAIL, email), (KeyKind.PHONE, phone)):
@@ -136,8 +151,11 @@ def comment_add(*, actor, contact: Contact, body: str, conversation=None) -> Com
     body = body.strip()
     if not body:
         raise ValueError("A comment needs some text.")
+    # The rule for every row (docs/merging.md): a note on a conversation belongs to the
+    # conversation's profile; a note on the contact itself to the contact.
+    profile_id = conversation.profile_id if conversation is not None else contact.pk
     comment = Comment.objects.create(
-        contact=contact, profile=contact, conversation=conversation, author=actor, body=body
+        contact=contact, profile_id=profile_id, conversation=conversation, author=actor, body=body
     )
     if conversation is not None:
         live_notify("contact", conversation=conversation)
@@ -157,6 +175,7 @@ def contact_set_main_identity(*, actor, contact: Contact, identity) -> Contact:
         previous = contact.main_identity_id
         contact.main_identity = identity
         contact.save(update_fields=["main_identity", "updated_at"])
+        edit_log(profile_ids=[contact.pk], field="main", value=identity.pk)
         event_record(
             contact=contact,
             kind=EventKind.MAIN_CHANNEL_CHANGED,

@@ -5,7 +5,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from channels.models import ChannelIdentity
 from config.workspace.permissions import sees_all_channels
 from contacts.models import Contact
-from contacts.selectors import visible_contacts
+from contacts.selectors import contact_profiles, visible_contacts
 from conversations.selectors import capped_count
 from merging.models import MergeRecord, MergeSuggestion, SuggestionStatus
 
@@ -49,3 +49,25 @@ def merge_history(contact: Contact) -> QuerySet[MergeRecord]:
         .select_related("actor", "source", "target")
         .order_by("-created_at")
     )
+
+
+def profile_tree(contact: Contact) -> list[tuple[Contact, int, list[Contact]]]:
+    """The merged profiles of a contact in merge-tree order: each with its depth (1: merged into
+    the contact itself) and the profiles merged into it, which an unmerge of it takes along."""
+    profiles = contact_profiles(contact)
+    children: dict[int, list[Contact]] = {}
+    for profile in profiles:
+        children.setdefault(profile.merged_into_id, []).append(profile)
+
+    def below(pk: int) -> list[Contact]:
+        return [p for child in children.get(pk, []) for p in (child, *below(child.pk))]
+
+    ordered = []
+
+    def walk(pk: int, depth: int) -> None:
+        for child in children.get(pk, []):
+            ordered.append((child, depth, below(child.pk)))
+            walk(child.pk, depth + 1)
+
+    walk(contact.pk, 1)
+    return ordered

@@ -15,10 +15,18 @@ from config.workspace import permissions
 from config.workspace.models import Workspace
 from contacts.models import Contact
 from contacts.permissions import access_contact
-from contacts.selectors import contact_profiles, contact_search, with_list_details
+from contacts.selectors import contact_search, with_list_details
 from conversations.models import Message
 from merging.models import MergeSuggestion, SuggestionStatus
-from merging.services import MergeRefused, contact_merge, contact_unmerge, merge_plan, suggestion_dismiss
+from merging.selectors import profile_tree
+from merging.services import (
+    MergeRefused,
+    contact_merge,
+    contact_unmerge,
+    merge_plan,
+    suggestion_dismiss,
+    unmerge_plan,
+)
 from merging.tasks import backfill_request
 
 RECENT_MESSAGES = 5
@@ -142,13 +150,15 @@ def dismiss(request: HttpRequest, suggestion_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def unmerge(request: HttpRequest, contact_id: int) -> HttpResponse:
-    """GET: the dialog listing the merged profiles. POST: split the picked one off."""
+    """GET: the dialog listing the merged profiles as a tree; with `profile`, the preview of
+    splitting it off (the plan the unmerge executes). POST: split the picked one off."""
     permissions.require(permissions.can_unmerge(request.user), _("Only owners and managers can unmerge contacts."))
     contact = access_contact(request.user, contact_id)
-    profiles = contact_profiles(contact)
+    profiles = profile_tree(contact)
+    data = request.POST if request.method == "POST" else request.GET
+    picked = next((p for p, _depth, _below in profiles if str(p.pk) == data.get("profile")), None)
     error = None
     if request.method == "POST":
-        picked = next((p for p in profiles if str(p.pk) == request.POST.get("profile")), None)
         if picked is None:
             error = _("Pick the profile to split off.")
         else:
@@ -159,5 +169,8 @@ def unmerge(request: HttpRequest, contact_id: int) -> HttpResponse:
             else:
                 destination = reverse("contacts:list")
                 return HttpResponseClientRedirect(destination) if request.htmx else redirect(destination)
-    context = {"contact": contact, "profiles": profiles, "error": error}
+    plan = unmerge_plan(contact=contact, profile=picked) if picked is not None else None
+    context = {"contact": contact, "profiles": profiles, "picked": picked, "plan": plan, "error": error}
+    if request.htmx and request.method == "GET" and "preview" in request.GET:
+        return render(request, "contacts/unmerge_dialog.html#unmerge-preview", context)
     return render_dialog(request, "contacts/unmerge_dialog.html", context)

@@ -79,7 +79,7 @@ def inbound_message_ingest(*, channel: Channel, inbound: InboundMessage) -> Mess
         key_added = created or (not created and identity_add_keys_from(identity=identity, message=inbound))
         if key_added:
             suggestions_refresh(contact_id=contact.pk)  # a key arrived: its suggestion shows at once
-        conversation = _open_conversation_for(contact=contact, channel=channel, at=inbound.sent_at)
+        conversation = _open_conversation_for(contact=contact, identity=identity, channel=channel, at=inbound.sent_at)
         try:
             with transaction.atomic():
                 message = Message.objects.create(
@@ -232,14 +232,18 @@ def _lock_identity_contact(identity: ChannelIdentity) -> tuple[ChannelIdentity, 
         identity = fresh
 
 
-def _open_conversation_for(*, contact: Contact, channel: Channel, at) -> Conversation:
-    """The contact's open conversation, or a new one opened by the contact (caller holds the lock)."""
+def _open_conversation_for(*, contact: Contact, identity: ChannelIdentity, channel: Channel, at) -> Conversation:
+    """The contact's open conversation, or a new one opened by the contact (caller holds the lock).
+
+    A new one belongs to the profile of the identity that opened it: an unmerge gives it back
+    to that profile (docs/merging.md).
+    """
     conversation = Conversation.objects.filter(contact=contact, status=ConversationStatus.OPEN).first()
     if conversation is not None:
         return conversation
     conversation = Conversation.objects.create(
         contact=contact,
-        profile=contact,
+        profile_id=identity.profile_id,
         channel=channel,
         opened_by=OpenedBy.CONTACT,
         opened_at=at,

@@ -1,6 +1,11 @@
 """Merging two contacts: one service behind every entry point.
 
-Lock order: both contact rows in ascending id order (`lock_contacts`), then the suggestion.
+Lock order: both contact rows in ascending id order (`lock_contacts`), then the suggestion,
+then the conversation the merge closes (through `conversations.services.conversation_close`).
+
+Derive, don't patch: the merge records its choices on the source's row and the visible values
+of the merged contact are then derived (`contacts.profiles.derive`) from its profiles, their
+merge choices and the edits made on it; see docs/merging.md for the rule every row follows.
 """
 
 from dataclasses import dataclass, field
@@ -13,10 +18,18 @@ from channels.models import ChannelIdentity
 from config.workspace import permissions
 from contacts.events import event_record
 from contacts.models import MAX_PROFILES_PER_CONTACT, Comment, Contact, EventKind
+from contacts.profiles import base_of
 from conversations.models import Conversation, ConversationStatus, Message
+from conversations.services import conversation_close
 from merging.detection import open_suggestions_of, suggestions_refresh
 from merging.models import MergeAction, MergeRecord, MergeSuggestion, SuggestionStatus
-from merging.services.rows import lock_contacts, move_owned_rows, update_with_history, with_retries
+from merging.services.rows import (
+    lock_contacts,
+    move_owned_rows,
+    tree_rederive,
+    update_with_history,
+    with_retries,
+)
 from merging.snapshots import contact_snapshot
 
 TARGET, SOURCE = "target", "source"
@@ -128,7 +141,16 @@ def contact_merge(
     return with_retries(lambda: _merge(actor, target.pk, source.pk, choices, suggestion))
 
 
-def _merge(actor, target_id: int, source_id: int, choices, suggestion) -> MergeRecord:
+def contact_merge_back(*, actor, record: MergeRecord, choices: dict) -> MergeRecord:
+    """Undo an unmerge: merge its profile back under the very profile it was split off (which
+    may have been merged into another contact since), with the choices of the merge it undid."""
+    permissions.require(permissions.can_merge(actor, from_suggestion=False))
+    under = Contact.objects.get(pk=record.target_id)
+    root_id = under.root_id or under.pk
+    return with_retries(lambda: _merge(actor, root_id, record.source_id, choices, None, under_id=under.pk))
+
+
+def _merge(actor, target_id: int, source_id: int, choices, suggestion, under_id: int | None = None) -> MergeRecord:
     with transaction.atomic():
         locked = lock_contacts(target_id, source_id)
         if len(locked) != 2:
@@ -139,19 +161,29 @@ def _merge(actor, target_id: int, source_id: int, choices, suggestion) -> MergeR
         plan = merge_plan(target=target, source=source, choices=choices, count_moves=False)
         if plan.problems:
             raise MergeRefused(" ".join(plan.problems))
+        parent = target
+        if under_id is not None and under_id != target_id:
+            parent = Contact.objects.get(pk=under_id)
+            if parent.root_id != target_id:
+                raise MergeRefused(_("That profile is not part of this contact any more."))
         now = timezone.now()
         record = MergeRecord(
             action=MergeAction.MERGE,
             actor=actor,
             created_at=now,
-            target=target,
+            target=parent,
             source=source,
             suggestion=suggestion,
-            choices=plan.choices,
-            target_snapshot=contact_snapshot(target_id),
+            choices=plan.choices if parent is target else choices,
+            target_snapshot=contact_snapshot(parent.pk),
             source_snapshot=contact_snapshot(source_id),
         )
-        record.closed_conversation = _close_one_open_conversation(actor, target, source, now)
+        for contact in {target, source, parent}:
+            if contact.base is None:  # its own values, from before anything was merged into it
+                update_with_history(
+                    Contact.objects.filter(pk=contact.pk), actor=actor, reason="merge", base=base_of(contact, now)
+                )
+        record.closed_conversation = _close_one_open_conversation(target, source)
         move_owned_rows(actor=actor, reason="merge", from_contact_id=source_id, to_contact_id=target_id)
         update_with_history(Contact.objects.filter(root_id=source_id), actor=actor, reason="merge", root_id=target_id)
         update_with_history(
@@ -159,9 +191,11 @@ def _merge(actor, target_id: int, source_id: int, choices, suggestion) -> MergeR
             actor=actor,
             reason="merge",
             root_id=target_id,
-            merged_into_id=target_id,
+            merged_into_id=parent.pk,
+            merged_at=now,
+            merge_choices=record.choices,
         )
-        _apply_plan(plan)
+        tree_rederive(actor=actor, reason="merge", root_id=target_id)
         record.save()
         _settle_suggestions(actor, target_id, source_id, now)
         event_record(
@@ -180,46 +214,17 @@ def _locked_open_suggestion(suggestion_id: int, pair: set[int]) -> MergeSuggesti
     return suggestion
 
 
-def _close_one_open_conversation(actor, target: Contact, source: Contact, now) -> Conversation | None:
-    """Keep the livelier open conversation open; close the other one "by merge"."""
+def _close_one_open_conversation(target: Contact, source: Contact) -> Conversation | None:
+    """Keep the livelier open conversation open; close the other one "by merge" (through the
+    conversation service, as the system: the merge event names who merged)."""
     open_ones = list(
-        Conversation.objects.select_for_update()
-        .filter(contact__in=[target, source], status=ConversationStatus.OPEN)
-        .order_by("-last_message_at", "-id")
+        Conversation.objects.filter(contact__in=[target, source], status=ConversationStatus.OPEN).order_by(
+            "-last_message_at", "-id"
+        )
     )
     if len(open_ones) < 2:
         return None
-    closing = open_ones[1]
-    closing.status, closing.closed_at = ConversationStatus.CLOSED, now
-    closing.save(update_fields=["status", "closed_at"])
-    event_record(
-        contact=closing.contact,
-        conversation=closing,
-        kind=EventKind.CONVERSATION_CLOSED,
-        actor=actor,
-        data={"reason": "merge", "continues_in": open_ones[0].pk},
-    )
-    return closing
-
-
-def _apply_plan(plan: MergePlan) -> None:
-    target, source = plan.target, plan.source
-    chosen = {f.key: f for f in plan.fields}
-    if chosen["name"].chosen == SOURCE:
-        target.name = source.name
-    if chosen["email"].chosen == SOURCE:
-        target.primary_email_id = source.primary_email_id
-    if chosen["phone"].chosen == SOURCE:
-        target.primary_phone_id = source.primary_phone_id
-    properties = dict(target.properties)
-    for choice in plan.fields:
-        if choice.key.startswith("property:") and choice.chosen == SOURCE:
-            properties[choice.label] = choice.source_value
-    target.properties = properties
-    if target.main_identity_id is None:
-        target.main_identity_id = source.main_identity_id
-    target.absorbed_count = plan.profiles_after - 1
-    target.save()
+    return conversation_close(actor=None, conversation=open_ones[1], reason="merge")
 
 
 def _settle_suggestions(actor, target_id: int, source_id: int, now) -> None:

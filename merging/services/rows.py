@@ -10,6 +10,7 @@ from django.db.utils import OperationalError
 
 from channels.models import ChannelIdentity
 from contacts.models import Comment, Contact, ContactKey, Event
+from contacts.profiles import changes_for, derive
 from conversations.models import Conversation
 
 HISTORY_MODELS = (ChannelIdentity, ContactKey, Comment)
@@ -41,6 +42,17 @@ def move_owned_rows(*, actor, reason: str, from_contact_id: int, to_contact_id: 
         if profile_ids is not None:
             rows = rows.filter(profile_id__in=profile_ids)
         update_with_history(rows, actor=actor, reason=reason, contact_id=to_contact_id)
+
+
+def tree_rederive(*, actor, reason: str, root_id: int, values: dict[int, dict] | None = None) -> dict[int, dict]:
+    """Write into every row of a contact's tree the values `contacts.profiles.derive` gives it
+    (or the `values` a plan derived already); rows already holding them are not written."""
+    values = values if values is not None else derive(root_id)
+    for contact in Contact.objects.filter(pk__in=values):
+        changes = changes_for(contact, values[contact.pk])
+        if changes:
+            update_with_history(Contact.objects.filter(pk=contact.pk), actor=actor, reason=reason, **changes)
+    return values
 
 
 def lock_contacts(*ids: int) -> dict[int, Contact]:

@@ -7,13 +7,14 @@ from django.utils.translation import gettext as _
 from config.workspace import permissions
 from contacts.models import Contact
 from merging.models import MergeAction, MergeRecord, MergeSuggestion, SuggestionStatus
-from merging.services.merge import MergeRefused, contact_merge
+from merging.services.merge import MergeRefused, contact_merge_back
 from merging.services.unmerge import contact_unmerge
 
 
 def merge_record_undo(*, actor, record: MergeRecord) -> MergeRecord:
-    """A merge is undone by unmerging its source; an unmerge by merging the pair again with the
-    choices of the merge it undid."""
+    """A merge is undone by unmerging its source; an unmerge by merging its profile back under
+    the profile it was split off (even if that one was merged elsewhere since), with the choices
+    of the merge it undid. Either record is then marked undone and cannot be undone twice."""
     permissions.require(permissions.can_unmerge(actor), _("Only owners and managers can undo merges."))
     if record.action == MergeAction.MERGE:
         if record.undone_by_id:
@@ -22,14 +23,15 @@ def merge_record_undo(*, actor, record: MergeRecord) -> MergeRecord:
         if source.root_id is None:
             raise MergeRefused(_("That profile is not merged any more."))
         return contact_unmerge(actor=actor, contact=Contact.objects.get(pk=source.root_id), profile=source)
-    undone_merge = MergeRecord.objects.filter(undone_by=record).first()
-    target = Contact.objects.get(pk=record.target_id)
-    return contact_merge(
-        actor=actor,
-        target=Contact.objects.get(pk=target.root_id or target.pk),
-        source=Contact.objects.get(pk=record.source_id),
-        choices=undone_merge.choices if undone_merge else {},
-    )
+    with transaction.atomic():
+        record = MergeRecord.objects.select_for_update().get(pk=record.pk)
+        if record.undone_by_id:
+            raise MergeRefused(_("This unmerge was already undone."))
+        undone_merge = MergeRecord.objects.filter(undone_by=record).first()
+        merge = contact_merge_back(actor=actor, record=record, choices=undone_merge.choices if undone_merge else {})
+        record.undone_by = merge
+        record.save(update_fields=["undone_by"])
+    return merge
 
 
 def suggestion_reopen(*, actor, suggestion: MergeSuggestion) -> MergeSuggestion:

@@ -29,11 +29,11 @@ MERGE_THEN_HANG = textwrap.dedent(
     from contacts.models import Contact
     import merging.services.merge as merge
 
-    def hang_after_the_rows_moved(plan):
+    def hang_after_the_rows_moved(**kwargs):
         print("ROWS MOVED", flush=True)  # identities, keys, conversations already re-pointed
         time.sleep(120)
 
-    merge._apply_plan = hang_after_the_rows_moved
+    merge.tree_rederive = hang_after_the_rows_moved
     target, source = (Contact.objects.get(pk=int(pk)) for pk in sys.argv[1:3])
     merge.contact_merge(actor=User.objects.get(username="killer"), target=target, source=source)
     """

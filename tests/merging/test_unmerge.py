@@ -46,14 +46,16 @@ def test_the_remaining_contact_falls_back_to_its_own_values(merged, manager):
     assert wa.main_identity.channel.kind == "whatsapp"
 
 
-def test_conversations_from_while_merged_stay_with_the_remaining_contact(merged, manager, email_channel):
+def test_a_conversation_opened_while_merged_goes_with_the_profile_of_the_identity_that_opened_it(
+    merged, manager, email_channel
+):
     wa, mail = merged
     for conversation in Conversation.objects.filter(contact=wa, status="open"):
         conversation_close(actor=manager, conversation=conversation)
     during = inbound(email_channel, "sheena.nelson@example.com", "written while merged").conversation
     contact_unmerge(actor=manager, contact=wa, profile=mail)
     during.refresh_from_db()
-    assert during.contact == wa
+    assert during.contact == mail
 
 
 def test_the_conversation_closed_by_the_merge_reopens(merged, manager):
