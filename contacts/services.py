@@ -6,7 +6,7 @@ from django.utils import timezone
 from config.workspace import permissions
 from config.workspace.models import Workspace
 from contacts.events import event_record
-from contacts.models import Comment, Contact, ContactKey, EventKind, KeyKind, KeySource
+from contacts.models import VERIFIED_SOURCES, Comment, Contact, ContactKey, EventKind, KeyKind, KeySource
 from contacts.normalize import Normalized, clean_text, normalize_email, normalize_phone
 
 
@@ -54,11 +54,15 @@ def contact_key_add(
     region: str | None = None,
     international: bool = False,
     make_primary: bool = False,
+    identity=None,
 ) -> ContactKey | None:
     """Add an e-mail or phone to a visible contact (idempotent).
 
     Returns None for blank input. The key belongs to `profile` (default: the contact itself),
-    the profile an unmerge gives it back to. Duplicate detection is the caller's next step
+    the profile an unmerge gives it back to. It records where it came from (`source`, and the
+    channel `identity` that revealed it) and is verified only when a platform vouches for it
+    (`VERIFIED_SOURCES`). A value that was only claimed becomes verified when a platform later
+    gives the same value. Duplicate detection is the caller's next step
     (`merging.detection.suggestions_refresh`): detection sits above contacts.
     """
     if not raw or not raw.strip():
@@ -75,7 +79,12 @@ def contact_key_add(
             match_value=normalized.match_value,
             is_valid=normalized.is_valid,
             source=source,
+            verified=source in VERIFIED_SOURCES,
+            identity=identity,
         )
+    elif source in VERIFIED_SOURCES and not key.verified:
+        key.source, key.verified, key.identity = source, True, identity or key.identity
+        key.save(update_fields=["source", "verified", "identity"])
     primary_field = "primary_email" if kind == KeyKind.EMAIL else "primary_phone"
     if make_primary or getattr(contact, f"{primary_field}_id") is None:
         setattr(contact, primary_field, key)
