@@ -49,7 +49,9 @@ def webchat_session_start(
     """
     asked = prechat_settings(channel)
     asked = set(asked["fields"]) if asked["enabled"] else set()
-    name, email, phone = (value if field in asked else "" for field, value in zip(PRECHAT_FIELDS, (name, email, phone)))
+    name, email, phone = (
+        value if field in asked else "" for field, value in zip(PRECHAT_FIELDS, (name, email, phone), strict=True)
+    )
     token = secrets.token_urlsafe(32)
     session = WebchatSession.objects.create(
         channel=channel,
