@@ -124,7 +124,8 @@ class SuggestionGroup:
     def reason(self) -> str:
         """ "Same phone: WhatsApp number of A = number typed in the Web chat form by B, unverified"."""
         label = _("Same phone") if self.kind == KeyKind.PHONE else _("Same e-mail")
-        text = f"{label}: " + " = ".join(m.origin for m in [self.anchor, *self.members])
+        # A pair names both origins; a larger group names them on each member's row.
+        text = f"{label}: " + " = ".join(m.origin for m in [self.anchor, *self.members]) if self.size == 2 else label
         return text if self.verified else f"{text}, {_('unverified')}"
 
 

@@ -180,16 +180,24 @@ def _locked_open_suggestion(suggestion_id: int, pair: set[int]) -> MergeSuggesti
     return suggestion
 
 
-def _close_one_open_conversation(actor, target: Contact, source: Contact, now) -> Conversation | None:
-    """Keep the livelier open conversation open; close the other one "by merge"."""
-    open_ones = list(
-        Conversation.objects.select_for_update()
-        .filter(contact__in=[target, source], status=ConversationStatus.OPEN)
-        .order_by("-last_message_at", "-id")
+def open_conversations_in_merge(target: Contact, source: Contact, *, lock: bool = False) -> list[Conversation]:
+    """The open conversations of both sides, the one a merge keeps open first (the livelier one);
+    the merge preview and the merge itself both read it."""
+    conversations = Conversation.objects.select_related("assignee", "contact").filter(
+        contact__in=[target, source], status=ConversationStatus.OPEN
     )
+    if lock:
+        conversations = conversations.select_for_update(of=("self",))
+    return list(conversations.order_by("-last_message_at", "-id"))
+
+
+def _close_one_open_conversation(actor, target: Contact, source: Contact, now) -> Conversation | None:
+    """Keep the livelier open conversation open; close the other one "by merge". If the one kept
+    open has nobody assigned, the closed one's assignee (when allowed to see it) takes it over."""
+    open_ones = open_conversations_in_merge(target, source, lock=True)
     if len(open_ones) < 2:
         return None
-    closing = open_ones[1]
+    surviving, closing = open_ones[0], open_ones[1]
     closing.status, closing.closed_at = ConversationStatus.CLOSED, now
     closing.save(update_fields=["status", "closed_at"])
     event_record(
@@ -197,8 +205,22 @@ def _close_one_open_conversation(actor, target: Contact, source: Contact, now) -
         conversation=closing,
         kind=EventKind.CONVERSATION_CLOSED,
         actor=actor,
-        data={"reason": "merge", "continues_in": open_ones[0].pk},
+        data={"reason": "merge", "continues_in": surviving.pk},
     )
+    if (
+        surviving.assignee_id is None
+        and closing.assignee_id is not None
+        and permissions.may_be_assigned(closing.assignee, surviving)
+    ):
+        surviving.assignee = closing.assignee
+        surviving.save(update_fields=["assignee"])
+        event_record(
+            contact=surviving.contact,
+            conversation=surviving,
+            kind=EventKind.ASSIGNED,
+            actor=actor,
+            data={"assignee": closing.assignee.get_username(), "team": None, "by": "merge"},
+        )
     return closing
 
 
