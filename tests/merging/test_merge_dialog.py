@@ -66,7 +66,7 @@ def test_the_user_chooses_which_contact_is_kept(client, manager, whatsapp, teleg
     a, b, suggestion = verified_pair(whatsapp, telegram)
     client.force_login(manager)
     body = dialog(client, suggestion=suggestion.pk, target=a.pk, keep=b.pk).content.decode()
-    assert 'name="keep" value="%d" checked' % b.pk in " ".join(body.split())
+    assert f'name="keep" value="{b.pk}" checked' in " ".join(body.split())
     merge(client, suggestion=suggestion.pk, target=a.pk, source=b.pk, keep=b.pk)
     a.refresh_from_db()
     b.refresh_from_db()
