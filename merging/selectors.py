@@ -151,9 +151,7 @@ def group_suggestions(suggestions, perspective: Contact | None = None) -> list[S
     by_key: dict[tuple[str, str], list[MergeSuggestion]] = defaultdict(list)
     for suggestion in suggestions:
         by_key[(suggestion.reason_kind, suggestion.reason_value)].append(suggestion)
-    member_ids = {
-        key: {pk for s in found for pk in (s.contact_a_id, s.contact_b_id)} for key, found in by_key.items()
-    }
+    member_ids = {key: {pk for s in found for pk in (s.contact_a_id, s.contact_b_id)} for key, found in by_key.items()}
     evidence = _evidence(member_ids)
     groups = []
     for (kind, value), found in by_key.items():

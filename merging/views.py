@@ -116,9 +116,7 @@ def dialog(request: HttpRequest) -> HttpResponse:
         error = _("Nobody verified the shared value: confirm that you checked these are the same person.")
         return _dialog(request, target, source, suggestion, choices=choices, error=error)
     try:
-        record = contact_merge(
-            actor=request.user, target=target, source=source, choices=choices, suggestion=suggestion
-        )
+        record = contact_merge(actor=request.user, target=target, source=source, choices=choices, suggestion=suggestion)
     except MergeRefused as exc:
         return _dialog(request, target, source, suggestion, choices=choices, error=str(exc))
     destination = safe_next(request, reverse("conversations:contact", args=[target.pk]))

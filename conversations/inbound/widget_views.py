@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from channels.models import Channel, ChannelKind
 from channels.rate_limits import message_limits, rate_limit_check, session_limits
 from channels.webchat import prechat_errors, prechat_settings, session_for_token, webchat_session_start
+from conversations.inbound.views import too_many_requests
 from conversations.inbound.webchat import (
     visitor_file,
     visitor_file_token,
@@ -22,7 +23,6 @@ from conversations.inbound.webchat import (
     visitor_messages,
     visitor_messages_seen,
 )
-from conversations.inbound.views import too_many_requests
 from conversations.serving import attachment_response
 
 WIDGET_JS = Path(settings.BASE_DIR) / "static" / "widget" / "widget.js"
