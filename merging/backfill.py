@@ -37,18 +37,39 @@ SHARED_KEYS_SQL = """
 """
 
 # Step 2: members a dismissal puts out of a key's group (dismissed against another member).
+DISMISSED_SQL = """
+    CREATE TEMPORARY TABLE backfill_dismissed AS
+    SELECT DISTINCT COALESCE(da.root_id, da.id) AS a, COALESCE(db.root_id, db.id) AS b
+    FROM merging_mergesuggestion d
+    JOIN contacts_contact da ON da.id = d.contact_a_id
+    JOIN contacts_contact db ON db.id = d.contact_b_id
+    WHERE d.status = 'dismissed'
+"""
+
 ELIGIBLE_SQL = """
     CREATE TEMPORARY TABLE backfill_eligible AS
     SELECT DISTINCT s.contact_id, s.kind, s.match_value FROM backfill_shared s
     WHERE NOT EXISTS (
-        SELECT 1 FROM backfill_shared t
-        JOIN merging_mergesuggestion d ON d.status = 'dismissed'
-        JOIN contacts_contact da ON da.id = d.contact_a_id
-        JOIN contacts_contact db ON db.id = d.contact_b_id
-        WHERE t.kind = s.kind AND t.match_value = s.match_value AND t.contact_id <> s.contact_id
-          AND ((COALESCE(da.root_id, da.id) = s.contact_id AND COALESCE(db.root_id, db.id) = t.contact_id)
-            OR (COALESCE(da.root_id, da.id) = t.contact_id AND COALESCE(db.root_id, db.id) = s.contact_id))
+        SELECT 1 FROM backfill_dismissed x JOIN backfill_shared t ON t.contact_id = x.b
+        WHERE x.a = s.contact_id AND t.kind = s.kind AND t.match_value = s.match_value
+    ) AND NOT EXISTS (
+        SELECT 1 FROM backfill_dismissed x JOIN backfill_shared t ON t.contact_id = x.a
+        WHERE x.b = s.contact_id AND t.kind = s.kind AND t.match_value = s.match_value
     )
+"""
+
+# Members already in their key's group: an open suggestion with another member of it.
+LINKED_SQL = """
+    CREATE TEMPORARY TABLE backfill_linked AS
+    SELECT s.contact_id, s.kind, s.match_value
+    FROM backfill_shared s
+    JOIN merging_mergesuggestion o ON o.status = 'open' AND o.contact_a_id = s.contact_id
+    JOIN backfill_shared t ON t.contact_id = o.contact_b_id AND t.kind = s.kind AND t.match_value = s.match_value
+    UNION
+    SELECT s.contact_id, s.kind, s.match_value
+    FROM backfill_shared s
+    JOIN merging_mergesuggestion o ON o.status = 'open' AND o.contact_b_id = s.contact_id
+    JOIN backfill_shared t ON t.contact_id = o.contact_a_id AND t.kind = s.kind AND t.match_value = s.match_value
 """
 
 ANCHORS_SQL = """
@@ -78,10 +99,8 @@ def _insert_pairs_sql() -> str:
             ) link
             WHERE link.member >= %s AND link.member < %s
               AND NOT EXISTS (
-                SELECT 1 FROM backfill_shared t JOIN merging_mergesuggestion o ON o.status = 'open'
-                 AND ((o.contact_a_id = link.member AND o.contact_b_id = t.contact_id)
-                   OR (o.contact_b_id = link.member AND o.contact_a_id = t.contact_id))
-                WHERE t.kind = link.kind AND t.match_value = link.match_value
+                SELECT 1 FROM backfill_linked l
+                WHERE l.contact_id = link.member AND l.kind = link.kind AND l.match_value = link.match_value
               )
             GROUP BY link.a, link.b
         ) pair
@@ -118,7 +137,12 @@ RETIRE_DISMISSED_SQL = """
     )
 """
 
-TEMP_TABLES = ("backfill_anchor", "backfill_eligible", "backfill_shared")
+TEMP_TABLES = ("backfill_anchor", "backfill_linked", "backfill_eligible", "backfill_dismissed", "backfill_shared")
+
+
+def _analyze(cursor, table: str) -> None:
+    if connection.vendor == "postgresql":
+        cursor.execute(f"ANALYZE {table}")  # a fresh temp table has no statistics
 
 
 def backfill_run(run: BackfillRun) -> BackfillRun:
@@ -130,10 +154,15 @@ def backfill_run(run: BackfillRun) -> BackfillRun:
         for table in TEMP_TABLES:
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
         cursor.execute(SHARED_KEYS_SQL, [unverified, unverified])
-        if connection.vendor == "postgresql":
-            cursor.execute("ANALYZE backfill_shared")  # a fresh temp table has no statistics
-        cursor.execute(ELIGIBLE_SQL)
-        cursor.execute(ANCHORS_SQL)
+        _analyze(cursor, "backfill_shared")
+        for sql, table in (
+            (DISMISSED_SQL, "backfill_dismissed"),
+            (ELIGIBLE_SQL, "backfill_eligible"),
+            (LINKED_SQL, "backfill_linked"),
+            (ANCHORS_SQL, "backfill_anchor"),
+        ):
+            cursor.execute(sql)
+            _analyze(cursor, table)
         cursor.execute("SELECT MIN(contact_id), MAX(contact_id) FROM backfill_shared")
         low, high = cursor.fetchone()
     try:
