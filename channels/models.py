@@ -175,3 +175,20 @@ class InboundDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"Delivery #{self.pk} on {self.channel_id} ({self.status})"
+
+
+class RateLimitWindow(models.Model):
+    """How many requests one visitor address or one channel made in one fixed time window
+    (`channels.rate_limits`). Kept in the database so every app process counts the same."""
+
+    scope = models.CharField(max_length=32)
+    key = models.CharField(max_length=100)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "key", "window_start"], name="one_rate_window")]
+        indexes = [models.Index(fields=["window_start"], name="rate_window_age_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key} {self.window_start:%H:%M}: {self.count}"

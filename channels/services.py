@@ -146,6 +146,7 @@ def identity_add_keys_from(*, identity: ChannelIdentity, message: InboundMessage
                 raw=message.phone,
                 source=KeySource.CHANNEL if message.phone_is_international else KeySource.PRECHAT,
                 international=message.phone_is_international,
+                identity=identity,
             )
         )
     if message.email:
@@ -158,6 +159,7 @@ def identity_add_keys_from(*, identity: ChannelIdentity, message: InboundMessage
                 source=KeySource.CHANNEL
                 if identity.channel.platform.external_id_is == KeyKind.EMAIL
                 else KeySource.PRECHAT,
+                identity=identity,
             )
         )
     return any(key is not None and key.created_at >= started for key in keys)
@@ -189,6 +191,7 @@ def identity_change_number(*, identity: ChannelIdentity, message: InboundMessage
         source=KeySource.CHANNEL,
         international=True,
         make_primary=True,
+        identity=identity,
     )
     taken = ChannelIdentity.objects.filter(channel=identity.channel, external_id=message.phone).exists()
     if identity.external_id != message.phone and not taken:

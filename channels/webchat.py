@@ -42,7 +42,16 @@ def prechat_errors(channel: Channel, data: dict) -> dict[str, str]:
 def webchat_session_start(
     *, channel: Channel, name: str = "", email: str = "", phone: str = ""
 ) -> tuple[WebchatSession, str]:
-    """A new visitor session; returns it with its secret token (only its hash is stored)."""
+    """A new visitor session; returns it with its secret token (only its hash is stored).
+
+    Only the fields the channel's pre-chat form asks for are kept: a visitor cannot slip in an
+    e-mail or phone the form never showed (and raise a merge suggestion with it).
+    """
+    asked = prechat_settings(channel)
+    asked = set(asked["fields"]) if asked["enabled"] else set()
+    name, email, phone = (
+        value if field in asked else "" for field, value in zip(PRECHAT_FIELDS, (name, email, phone), strict=True)
+    )
     token = secrets.token_urlsafe(32)
     session = WebchatSession.objects.create(
         channel=channel,

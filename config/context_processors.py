@@ -19,6 +19,8 @@ def navigation(request):
             "contacts": permissions.can_use_contacts_module(user),
             "unmerge": permissions.can_unmerge(user),
             "merge_anywhere": permissions.is_manager(user),
+            # Called by the template only where a suggestion's merge button shows (it reads the workspace).
+            "merge_suggestions": lambda: permissions.can_merge(user, from_suggestion=True),
             "workflows": permissions.can_manage_workflows(user),
             "admin": bool(user and user.is_authenticated and user.is_staff),
         },

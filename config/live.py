@@ -35,7 +35,7 @@ from config.workspace.models import User
 from contacts.models import Contact
 from conversations.models import Message
 from conversations.selectors import COUNT_CAP, inbox_counts
-from merging.selectors import open_suggestions_for, visible_suggestions
+from merging.selectors import contact_groups, visible_suggestions
 
 logger = logging.getLogger(__name__)
 
@@ -227,5 +227,5 @@ def counts(request: HttpRequest) -> JsonResponse:
     if contact_id is not None:
         contact = permissions.visible(user, Contact.objects.filter(pk=contact_id, root__isnull=True)).first()
         if contact is not None:
-            data["contact_suggestions"] = str(len(open_suggestions_for(user, contact)))
+            data["contact_suggestions"] = str(len(contact_groups(user, contact)))
     return JsonResponse(data)

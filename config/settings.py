@@ -170,6 +170,9 @@ INBOUND_INLINE_MAX_BYTES = env_int("INBOUND_INLINE_MAX_BYTES", 256 * 1024)
 # The inbound worker wakes on PostgreSQL NOTIFY; it also looks for work this often (SQLite has no NOTIFY).
 INBOUND_POLL_SECONDS = env_float("INBOUND_POLL_SECONDS", 1.0)
 DATA_UPLOAD_MAX_MEMORY_SIZE = WEBHOOK_MAX_BYTES
+# Rate limits of the public web chat endpoints, {"session"|"message"|"webhook": {"visitor"|"channel":
+# (requests, seconds)}}; what is not named keeps the defaults in channels/rate_limits.py.
+WEBCHAT_RATE_LIMITS: dict = {}
 
 # Media (attachments). Files go to the default storage: local files under MEDIA_ROOT unless
 # STORAGES["default"] is an S3-compatible store (django-storages; see docs/media.md).

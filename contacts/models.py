@@ -91,6 +91,12 @@ class KeySource(models.TextChoices):
     IMPORT = "import", _("Import")
 
 
+# Only a platform vouches for a value: a WhatsApp number, a phone shared through Telegram's own
+# button, the address an e-mail came from. Everything typed (a pre-chat form, a workflow answer,
+# an agent's edit, an import) is a claim nobody checked.
+VERIFIED_SOURCES = frozenset({KeySource.CHANNEL})
+
+
 class ContactKey(models.Model):
     """One e-mail address or phone number of a contact, as typed and normalised.
 
@@ -107,6 +113,17 @@ class ContactKey(models.Model):
     match_value = models.CharField(max_length=320, blank=True)
     is_valid = models.BooleanField()
     source = models.CharField(max_length=16, choices=KeySource.choices)
+    verified = models.BooleanField(
+        default=False, help_text=_("A platform vouches for this value (not typed by anyone).")
+    )
+    identity = models.ForeignKey(
+        "channels.ChannelIdentity",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("The channel identity that revealed this value, if any."),
+    )
     created_at = models.DateTimeField(default=timezone.now)
     history = HistoricalRecords()
 

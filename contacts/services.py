@@ -7,7 +7,7 @@ from config.notify import live_notify
 from config.workspace import permissions
 from config.workspace.models import Workspace
 from contacts.events import event_record
-from contacts.models import Comment, Contact, ContactKey, EventKind, KeyKind, KeySource
+from contacts.models import VERIFIED_SOURCES, Comment, Contact, ContactKey, EventKind, KeyKind, KeySource
 from contacts.normalize import Normalized, clean_text, normalize_email, normalize_phone
 from contacts.profiles import edit_log
 
@@ -59,6 +59,7 @@ def contact_key_add(
     international: bool = False,
     make_primary: bool = False,
     never_primary: bool = False,
+    identity=None,
 ) -> ContactKey | None:
     """Add an e-mail or phone to a visible contact (idempotent).
 
@@ -67,8 +68,10 @@ def contact_key_add(
     that profile's own keys, so the profile owns it even when the merged contact already held
     the same value through another profile; a key a user typed reuses any key of the contact.
     Making it primary is an edit (`ProfileEdit`) of the contact and of the key's profile.
-    Duplicate detection is the caller's next step (`merging.detection.suggestions_refresh`):
-    detection sits above contacts.
+    It records where it came from (`source`, and the channel `identity` that revealed it) and is
+    verified only when a platform vouches for it (`VERIFIED_SOURCES`). A value that was only claimed
+    becomes verified when a platform later gives the same value. Duplicate detection is the
+    caller's next step (`merging.detection.suggestions_refresh`): detection sits above contacts.
     """
     if not raw or not raw.strip():
         return None
@@ -85,7 +88,12 @@ def contact_key_add(
             match_value=normalized.match_value,
             is_valid=normalized.is_valid,
             source=source,
+            verified=source in VERIFIED_SOURCES,
+            identity=identity,
         )
+    elif source in VERIFIED_SOURCES and not key.verified:
+        key.source, key.verified, key.identity = source, True, identity or key.identity
+        key.save(update_fields=["source", "verified", "identity"])
     primary_field = "primary_email" if kind == KeyKind.EMAIL else "primary_phone"
     if make_primary:
         # A user's pick is an edit of the contact; an identity's (a number change) is also its profile's.

@@ -1,42 +1,86 @@
 """Exact duplicate detection: visible contacts sharing a normalised phone or e-mail.
 
 `suggestions_refresh` is the incremental check run whenever a contact's keys change; the
-backfill (`merging.tasks`) runs the same rules over every contact at once. Both name a pair
-by its smallest shared (kind, value), so they agree on the reason too.
+backfill (`merging.backfill`) runs the same rules over every contact at once.
+
+**Groups, not pairs.** The visible contacts sharing one key form one *group*. A group is held
+by a star of pair suggestions around its *anchor* (the lowest-id member nobody dismissed from
+it): N contacts sharing an e-mail make N−1 suggestions shown as one group, never N·(N−1)/2.
+A member that already has an open suggestion with another member is in the group and gets no
+second one. The reason of a suggestion is the key it was raised for.
+
+**Dismissed means never again.** A member that was dismissed against another member (any
+profile of either, so whichever way they were merged since) is out of that key's group, and an
+open suggestion between two contacts that such a dismissal now separates retires.
+
+**Unverified keys.** With the workspace's `unverified_keys_suggest` off, only keys a platform
+vouches for (`ContactKey.verified`) are compared.
 """
+
+from collections import defaultdict
 
 from django.db.models import Q
 from django.utils import timezone
 
+from config.workspace.models import Workspace
 from contacts.models import Contact, ContactKey
 from merging.models import MergeSuggestion, SuggestionStatus
 
 
-def shared_keys(contact_id: int) -> dict[int, tuple[str, str]]:
-    """Other visible contacts sharing a key with this one, each with the pair's reason."""
-    own = ContactKey.objects.filter(contact_id=contact_id).exclude(match_value="")
-    own_keys = list(own.values_list("kind", "match_value"))
-    if not own_keys:
+def matchable_keys():
+    """The keys detection compares: valid ones, and only verified ones if the workspace says so."""
+    keys = ContactKey.objects.exclude(match_value="")
+    if not Workspace.current().unverified_keys_suggest:
+        keys = keys.filter(verified=True)
+    return keys
+
+
+def key_groups(contact_id: int) -> dict[tuple[str, str], set[int]]:
+    """For each key of this contact that others share: every visible contact holding it."""
+    keys = matchable_keys()
+    own = set(keys.filter(contact_id=contact_id).values_list("kind", "match_value"))
+    if not own:
         return {}
     condition = Q()
-    for kind in {kind for kind, _ in own_keys}:
-        condition |= Q(kind=kind, match_value__in=[v for k, v in own_keys if k == kind])
+    for kind in {kind for kind, _ in own}:
+        condition |= Q(kind=kind, match_value__in=[v for k, v in own if k == kind])
+    groups: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for other_id, kind, match_value in keys.filter(condition).values_list("contact_id", "kind", "match_value"):
+        groups[(kind, match_value)].add(other_id)
+    return {key: members for key, members in groups.items() if len(members) > 1}
+
+
+def shared_keys(contact_id: int) -> dict[int, tuple[str, str]]:
+    """Other visible contacts sharing a key with this one, each with the smallest shared key."""
     matches: dict[int, tuple[str, str]] = {}
-    rows = (
-        ContactKey.objects.filter(condition)
-        .exclude(contact_id=contact_id)
-        .values_list("contact_id", "kind", "match_value")
-    )
-    for other_id, kind, match_value in rows:
-        reason = (kind, match_value)
-        if other_id not in matches or reason < matches[other_id]:
-            matches[other_id] = reason
+    for reason, members in sorted(key_groups(contact_id).items()):
+        for other in members - {contact_id}:
+            matches.setdefault(other, reason)
     return matches
 
 
 def profile_ids(contact_id: int) -> set[int]:
     """The contact itself and every profile merged into it."""
     return {contact_id, *Contact.objects.filter(root_id=contact_id).values_list("id", flat=True)}
+
+
+def dismissed_pairs(contact_ids: set[int]) -> set[frozenset[int]]:
+    """Pairs of these visible contacts that a dismissal separates (between any of their profiles)."""
+    if not contact_ids:
+        return set()
+    profiles = dict(
+        Contact.objects.filter(Q(id__in=contact_ids) | Q(root_id__in=contact_ids)).values_list("id", "root_id")
+    )
+    dismissed = MergeSuggestion.objects.filter(status=SuggestionStatus.DISMISSED).filter(
+        Q(contact_a__in=profiles) | Q(contact_b__in=profiles)
+    )
+    pairs = set()
+    for a, b in dismissed.values_list("contact_a_id", "contact_b_id"):
+        if a in profiles and b in profiles:
+            root_a, root_b = profiles[a] or a, profiles[b] or b
+            if root_a != root_b:
+                pairs.add(frozenset((root_a, root_b)))
+    return pairs
 
 
 def dismissed_partners(contact_id: int) -> set[int]:
@@ -57,24 +101,46 @@ def open_suggestions_of(contact_id: int):
 
 
 def suggestions_refresh(*, contact_id: int) -> int:
-    """Bring the open suggestions of one visible contact in line with the keys it shares.
+    """Bring the suggestion groups of one visible contact's keys in line with who shares them.
 
-    Raises a suggestion for each contact it newly shares a key with (unless that pair was ever
-    dismissed), and retires open ones whose shared key is gone. Returns how many were raised.
+    Retires this contact's open suggestions whose shared key is gone or that a dismissal now
+    separates; then, for each key it shares, links every member of the key's group not yet in
+    it to the group's anchor (see the module docstring). Returns how many were raised.
     """
-    matches = shared_keys(contact_id)
-    blocked = dismissed_partners(contact_id) if matches else set()
-    existing = {s.other(contact_id): s for s in open_suggestions_of(contact_id)}
-    stale = [s.pk for other, s in existing.items() if other not in matches]
+    groups = key_groups(contact_id)
+    matches = {other for members in groups.values() for other in members} - {contact_id}
+    everyone = matches | {contact_id}
+    blocked = dismissed_pairs(everyone) if matches else set()
+    existing = list(open_suggestions_of(contact_id))
+    stale = [
+        s.pk
+        for s in existing
+        if s.other(contact_id) not in matches or frozenset((s.contact_a_id, s.contact_b_id)) in blocked
+    ]
     if stale:
         MergeSuggestion.objects.filter(pk__in=stale).update(
             status=SuggestionStatus.OBSOLETE, resolved_at=timezone.now()
         )
-    new = [
-        _suggestion(contact_id, other, reason)
-        for other, reason in sorted(matches.items())
-        if other not in existing and other not in blocked
-    ]
+    if not matches:
+        return 0
+    linked = {
+        frozenset(pair)
+        for pair in MergeSuggestion.objects.filter(
+            status=SuggestionStatus.OPEN, contact_a__in=everyone, contact_b__in=everyone
+        ).values_list("contact_a_id", "contact_b_id")
+    }
+    new = []
+    for reason, members in sorted(groups.items()):
+        out = {m for m in members if any(frozenset((m, o)) in blocked for o in members if o != m)}
+        eligible = sorted(members - out)
+        if len(eligible) < 2:
+            continue
+        for member in eligible:
+            if any(frozenset((member, o)) in linked for o in members if o != member):
+                continue
+            partner = eligible[0] if member != eligible[0] else eligible[1]
+            linked.add(frozenset((partner, member)))
+            new.append(_suggestion(partner, member, reason))
     MergeSuggestion.objects.bulk_create(new, ignore_conflicts=True)
     return len(new)
 

@@ -3,6 +3,8 @@
 from collections import defaultdict
 from collections.abc import Iterator
 
+from django.db.models import Q
+
 from channels.models import ChannelIdentity
 from contacts.models import Contact, ContactKey, KeyKind
 from conversations.models import Attachment
@@ -38,11 +40,15 @@ def _export_batch(batch: list[Contact]) -> Iterator[dict]:
     for pk, root_id in Contact.objects.filter(root_id__in=ids).order_by("pk").values_list("pk", "root_id"):
         merged_from[root_id].append(pk)
     suggestions = defaultdict(list)
+    reasons_of = defaultdict(set)
     open_pairs = MergeSuggestion.objects.filter(status=SuggestionStatus.OPEN)
-    for a, b in open_pairs.filter(contact_a_id__in=ids).values_list("contact_a_id", "contact_b_id"):
-        suggestions[a].append(b)
-    for a, b in open_pairs.filter(contact_b_id__in=ids).values_list("contact_a_id", "contact_b_id"):
-        suggestions[b].append(a)
+    for a, b, kind, value in open_pairs.filter(Q(contact_a_id__in=ids) | Q(contact_b_id__in=ids)).values_list(
+        "contact_a_id", "contact_b_id", "reason_kind", "reason_value"
+    ):
+        for own, other in ((a, b), (b, a)):
+            suggestions[own].append(other)
+            reasons_of[own].add((kind, value))
+    groups = _groups({reason for found in reasons_of.values() for reason in found})
     attachments = _attachments(ids)
     for contact in batch:
         yield {
@@ -52,10 +58,31 @@ def _export_batch(batch: list[Contact]) -> Iterator[dict]:
             "phones": _values(keys[contact.pk], KeyKind.PHONE, contact.primary_phone_id),
             "channels": channels[contact.pk],
             "merged_from": merged_from[contact.pk],
+            "keys": [
+                {"kind": k.kind, "value": k.value, "source": k.source, "verified": k.verified} for k in keys[contact.pk]
+            ],
             "suggestions": sorted(suggestions[contact.pk]),
+            "suggestion_groups": [
+                {"kind": kind, "value": value, "members": groups[(kind, value)]}
+                for kind, value in sorted(reasons_of[contact.pk])
+            ],
             "properties": contact.properties,
             "attachments": attachments[contact.pk],
         }
+
+
+def _groups(reasons: set[tuple[str, str]]) -> dict[tuple[str, str], list[int]]:
+    """The members of each suggestion group (contacts sharing one key with an open suggestion)."""
+    members = defaultdict(set)
+    if not reasons:
+        return {}
+    rows = MergeSuggestion.objects.filter(
+        status=SuggestionStatus.OPEN, reason_value__in={value for _, value in reasons}
+    ).values_list("contact_a_id", "contact_b_id", "reason_kind", "reason_value")
+    for a, b, kind, value in rows:
+        if (kind, value) in reasons:
+            members[(kind, value)].update((a, b))
+    return {reason: sorted(found) for reason, found in members.items()}
 
 
 def _attachments(contact_ids: list[int]) -> dict[int, list[dict]]:

@@ -2,6 +2,7 @@
 contacts)."""
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,19 +18,21 @@ from contacts.models import Contact
 from contacts.permissions import access_contact
 from contacts.selectors import contact_search, with_list_details
 from conversations.models import Message
-from merging.models import MergeSuggestion, SuggestionStatus
-from merging.selectors import profile_tree
+from merging.models import MergeAction, MergeRecord, MergeSuggestion, SuggestionStatus
+from merging.selectors import profile_tree, suggestion_evidence
 from merging.services import (
     MergeRefused,
     contact_merge,
     contact_unmerge,
     merge_plan,
+    merge_record_undo,
     suggestion_dismiss,
     unmerge_plan,
 )
+from merging.services.merge import open_conversations_in_merge
 from merging.tasks import backfill_request
 
-RECENT_MESSAGES = 5
+RECENT_MESSAGES = 30
 
 
 def _suggestion_for(request: HttpRequest, data) -> MergeSuggestion | None:
@@ -40,7 +43,14 @@ def _suggestion_for(request: HttpRequest, data) -> MergeSuggestion | None:
 
 
 def _pair(request: HttpRequest, data, suggestion) -> tuple[Contact, Contact]:
+    """The two contacts, the kept one (`target`) first. The user picks which one is kept (`keep`,
+    either id); without a pick, the one the dialog was opened from."""
     target_id, source_id = parse_id(data.get("target")), parse_id(data.get("source"))
+    keep = parse_id(data.get("keep"))
+    if keep is not None and keep == source_id:
+        target_id, source_id = source_id, target_id
+    elif keep is not None and suggestion is not None:
+        target_id = keep
     if suggestion is not None:
         pair = [suggestion.contact_a_id, suggestion.contact_b_id]
         if target_id in pair:
@@ -61,11 +71,21 @@ def _recent(contact: Contact) -> list[Message]:
 
 def _dialog(request: HttpRequest, target, source, suggestion, choices=None, error=None) -> HttpResponse:
     plan = merge_plan(target=target, source=source, choices=choices)
+    evidence = suggestion_evidence(suggestion) if suggestion is not None else None
+    open_ones = open_conversations_in_merge(target, source)
+    closing = open_ones[1] if len(open_ones) > 1 else None
+    sides = {c.pk: c for c in with_list_details(Contact.objects.filter(pk__in=[target.pk, source.pk]))}
     context = {
         "plan": plan,
-        "target": with_list_details(Contact.objects.filter(pk=target.pk)).get(),
-        "source": with_list_details(Contact.objects.filter(pk=source.pk)).get(),
+        "target": sides[target.pk],
+        "source": sides[source.pk],
+        "sides": [sides[target.pk], sides[source.pk]],
         "suggestion": suggestion,
+        "evidence": evidence,
+        "unverified": evidence is not None and not evidence.verified,
+        "closing": closing,
+        "surviving": open_ones[0] if closing else None,
+        "assignee_moves": closing is not None and closing.assignee_id and not open_ones[0].assignee_id,
         "error": error or " ".join(plan.problems),
         "target_recent": _recent(target),
         "source_recent": _recent(source),
@@ -77,7 +97,8 @@ def _dialog(request: HttpRequest, target, source, suggestion, choices=None, erro
 @login_required
 @require_http_methods(["GET", "POST"])
 def dialog(request: HttpRequest) -> HttpResponse:
-    """GET: both profiles side by side with a choice per differing value. POST: merge."""
+    """GET: both profiles side by side, which one is kept and a choice per differing value.
+    POST: merge, then a confirmation with Undo."""
     data = request.POST if request.method == "POST" else request.GET
     suggestion = _suggestion_for(request, data)
     permissions.require(
@@ -92,11 +113,45 @@ def dialog(request: HttpRequest) -> HttpResponse:
     if suggestion is not None and suggestion.status != SuggestionStatus.OPEN:
         return _dialog(request, target, source, None, error=_("This merge suggestion is no longer open."))
     choices = {key[len("choice:") :]: value for key, value in data.items() if key.startswith("choice:")}
+    evidence = suggestion_evidence(suggestion) if suggestion is not None else None
+    if evidence is not None and not evidence.verified and data.get("confirm_unverified") != "yes":
+        error = _("Nobody verified the shared value: confirm that you checked these are the same person.")
+        return _dialog(request, target, source, suggestion, choices=choices, error=error)
     try:
-        contact_merge(actor=request.user, target=target, source=source, choices=choices, suggestion=suggestion)
+        record = contact_merge(actor=request.user, target=target, source=source, choices=choices, suggestion=suggestion)
     except MergeRefused as exc:
         return _dialog(request, target, source, suggestion, choices=choices, error=str(exc))
     destination = safe_next(request, reverse("conversations:contact", args=[target.pk]))
+    return _merged(request, record, destination)
+
+
+def _merged(request: HttpRequest, record: MergeRecord, destination: str, error: str | None = None) -> HttpResponse:
+    """The confirmation after a merge: what happened, Undo, and the way on."""
+    context = {
+        "record": record,
+        "destination": destination,
+        "may_undo": permissions.can_unmerge(request.user) and record.undone_by_id is None,
+        "error": error,
+    }
+    response = render_dialog(request, "merging/merge_done.html", context)
+    if request.htmx:
+        response["HX-Trigger"] = "inbox-changed"
+    return response
+
+
+@login_required
+@require_POST
+def undo(request: HttpRequest, record_id: int) -> HttpResponse:
+    """Undo from the confirmation: an immediate exact unmerge of the profile just merged."""
+    record = get_object_or_404(MergeRecord, pk=record_id, action=MergeAction.MERGE)
+    access_contact(request.user, record.target_id)
+    try:
+        merge_record_undo(actor=request.user, record=record)
+    except MergeRefused as exc:
+        record.refresh_from_db()
+        destination = safe_next(request, reverse("conversations:contact", args=[record.target_id]))
+        return _merged(request, record, destination, error=str(exc))
+    destination = safe_next(request, reverse("conversations:contact", args=[record.target_id]))
     if request.htmx:
         return HttpResponseClientRedirect(destination)
     return redirect(destination)
@@ -120,7 +175,10 @@ def search(request: HttpRequest) -> HttpResponse:
     if len(query) >= 2:
         found = contact_search(request.user, query, region=Workspace.current().phone_region).exclude(pk=target.pk)
         first = [pk for _, pk in sorted(found.values_list("name", "pk"))[:10]]  # at most a few hundred, sorted here
-        by_id = {c.pk: c for c in with_list_details(Contact.objects.filter(pk__in=first))}
+        found_contacts = with_list_details(Contact.objects.filter(pk__in=first)).annotate(
+            last_message_at=Max("conversations__last_message_at")
+        )
+        by_id = {c.pk: c for c in found_contacts}
         results = [by_id[pk] for pk in first]
     may_merge = permissions.can_merge(request.user, from_suggestion=False)
     return render(
@@ -128,6 +186,15 @@ def search(request: HttpRequest) -> HttpResponse:
         "merging/_search_results.html",
         {"results": results, "target": target, "query": query, "may_merge": may_merge},
     )
+
+
+@login_required
+@require_GET
+def pick(request: HttpRequest, contact_id: int) -> HttpResponse:
+    """ "Merge another contact": a search for the contact to merge into this one."""
+    permissions.require(permissions.can_merge(request.user, from_suggestion=False))
+    contact = access_contact(request.user, contact_id)
+    return render_dialog(request, "merging/pick_dialog.html", {"contact": contact})
 
 
 @login_required

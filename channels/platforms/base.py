@@ -74,6 +74,9 @@ class Platform:
     sendable_media: frozenset[str] = frozenset()
     # Whole files travel inside the webhook body (e-mail), so it may be larger than usual.
     large_bodies: bool = False
+    # Deliveries come from visitors' browsers, not a platform's servers: the webhook is rate-limited
+    # per visitor address and per channel (`channels.rate_limits`).
+    public_senders: bool = False
 
 
 def json_sender_key(*paths: tuple) -> Callable[[bytes], str]:

@@ -9,7 +9,7 @@ from config.dashboard.selectors import daily_series, workload
 from config.web import render_page_or_region
 from config.workspace import permissions
 from merging.models import BackfillRun
-from merging.selectors import dashboard_suggestions, open_suggestion_count
+from merging.selectors import dashboard_groups, open_group_count
 
 
 @login_required
@@ -26,8 +26,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     permissions.require(permissions.can_use_dashboard(request.user), _("The Dashboard is for managers and owners."))
     series = daily_series(request.user)
     context = {
-        "suggestions": dashboard_suggestions(request.user),
-        "suggestion_count": open_suggestion_count(request.user),
+        "suggestion_groups": dashboard_groups(request.user),
+        "suggestion_count": open_group_count(request.user),
         "workload": workload(request.user),
         "conversations_chart": bar_chart(
             series["conversations"],

@@ -49,6 +49,14 @@ class Workspace(models.Model):
     agents_may_merge_suggestions = models.BooleanField(
         default=True, help_text=_("Agents may merge contacts from a merge suggestion.")
     )
+    unverified_keys_suggest = models.BooleanField(
+        default=True,
+        help_text=_(
+            "Phones and e-mails nobody verified (typed in a pre-chat form, a workflow answer, an edit, "
+            "an import) raise merge suggestions, marked as unverified. Off: only values a platform "
+            "vouches for on both sides do."
+        ),
+    )
 
     class Meta:
         constraints = [models.CheckConstraint(condition=models.Q(id=1), name="single_workspace")]

@@ -6,9 +6,17 @@ from django.views.decorators.http import require_http_methods
 
 from channels.delivery_log import delivery_accept
 from channels.platforms import NotAuthentic, authenticate, meta_challenge, webhook_max_bytes
+from channels.rate_limits import rate_limit_check, webhook_limits
 from channels.selectors import webhook_channel
+from config.web import client_ip
 
 log = logging.getLogger(__name__)
+
+
+def too_many_requests(wait: int) -> JsonResponse:
+    response = JsonResponse({"error": f"Too many requests; try again in {wait} seconds."}, status=429)
+    response["Retry-After"] = str(wait)
+    return response
 
 
 @csrf_exempt
@@ -27,6 +35,10 @@ def webhook(request: HttpRequest, public_id) -> HttpResponse:
         if challenge is None:
             return HttpResponseForbidden("verification failed")
         return HttpResponse(challenge, content_type="text/plain")
+    if channel.platform.public_senders:
+        wait = rate_limit_check(limits=webhook_limits(), visitor=client_ip(request), channel_id=channel.pk)
+        if wait is not None:
+            return too_many_requests(wait)
     limit = webhook_max_bytes(channel)
     if int(request.META.get("CONTENT_LENGTH") or 0) > limit:
         return JsonResponse({"error": "body too large"}, status=413)

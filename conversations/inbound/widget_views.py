@@ -14,8 +14,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from channels.models import Channel, ChannelKind
+from channels.rate_limits import message_limits, rate_limit_check, session_limits
 from channels.webchat import prechat_errors, prechat_settings, session_for_token, webchat_session_start
 from config.params import parse_offset
+from config.web import client_ip
+from conversations.inbound.views import too_many_requests
 from conversations.inbound.webchat import (
     visitor_client_id,
     visitor_file,
@@ -82,6 +85,12 @@ def _channel(public_id) -> Channel:
     return get_object_or_404(Channel, public_id=public_id, kind=ChannelKind.WEBCHAT, is_active=True)
 
 
+def _refused(request: HttpRequest, channel: Channel, limits) -> HttpResponse | None:
+    """A clear 429 when this visitor address (or the channel as a whole) sends too much."""
+    wait = rate_limit_check(limits=limits, visitor=client_ip(request), channel_id=channel.pk)
+    return None if wait is None else _cors(too_many_requests(wait))
+
+
 def _body(request: HttpRequest) -> dict | None:
     if len(request.body) > MAX_BODY:
         return None
@@ -124,6 +133,8 @@ def widget_sessions(request: HttpRequest, public_id) -> HttpResponse:
     channel = _channel(public_id)
     if request.method == "OPTIONS":
         return _cors(HttpResponse())
+    if refused := _refused(request, channel, session_limits()):
+        return refused
     data = _body(request)
     if data is None:
         return _json({"error": "Send a JSON object."}, status=400)
@@ -154,6 +165,8 @@ def widget_messages(request: HttpRequest, public_id) -> HttpResponse:
     if session is None:
         return _json(UNKNOWN_SESSION, status=401)
     if request.method == "POST":
+        if refused := _refused(request, channel, message_limits()):
+            return refused
         data = _body(request)
         text = str((data or {}).get("text") or "").strip()
         client_id = str((data or {}).get("client_id") or "")[:64]

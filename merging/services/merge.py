@@ -20,7 +20,7 @@ from contacts.events import event_record
 from contacts.models import MAX_PROFILES_PER_CONTACT, Comment, Contact, EventKind
 from contacts.profiles import base_of
 from conversations.models import Conversation, ConversationStatus, Message
-from conversations.services import conversation_close
+from conversations.services import conversation_assign, conversation_close
 from merging.detection import open_suggestions_of, suggestions_refresh
 from merging.models import MergeAction, MergeRecord, MergeSuggestion, SuggestionStatus
 from merging.services.rows import (
@@ -214,17 +214,33 @@ def _locked_open_suggestion(suggestion_id: int, pair: set[int]) -> MergeSuggesti
     return suggestion
 
 
+def open_conversations_in_merge(target: Contact, source: Contact, *, lock: bool = False) -> list[Conversation]:
+    """The open conversations of both sides, the one a merge keeps open first (the livelier one);
+    the merge preview and the merge itself both read it."""
+    conversations = Conversation.objects.select_related("assignee", "contact").filter(
+        contact__in=[target, source], status=ConversationStatus.OPEN
+    )
+    if lock:
+        conversations = conversations.select_for_update(of=("self",))
+    return list(conversations.order_by("-last_message_at", "-id"))
+
+
 def _close_one_open_conversation(target: Contact, source: Contact) -> Conversation | None:
     """Keep the livelier open conversation open; close the other one "by merge" (through the
-    conversation service, as the system: the merge event names who merged)."""
-    open_ones = list(
-        Conversation.objects.filter(contact__in=[target, source], status=ConversationStatus.OPEN).order_by(
-            "-last_message_at", "-id"
-        )
-    )
+    conversation services, as the system: the merge event names who merged). If the one kept open
+    has nobody assigned, the closed one's assignee (when allowed to see it) takes it over."""
+    open_ones = open_conversations_in_merge(target, source, lock=True)
     if len(open_ones) < 2:
         return None
-    return conversation_close(actor=None, conversation=open_ones[1], reason="merge")
+    surviving, closing = open_ones[0], open_ones[1]
+    closed = conversation_close(actor=None, conversation=closing, reason="merge")
+    if (
+        surviving.assignee_id is None
+        and closing.assignee_id is not None
+        and permissions.may_be_assigned(closing.assignee, surviving)
+    ):
+        conversation_assign(actor=None, conversation=surviving, assignee=closing.assignee, via="merge")
+    return closed
 
 
 def _settle_suggestions(actor, target_id: int, source_id: int, now) -> None:

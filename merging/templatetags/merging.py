@@ -5,7 +5,7 @@ from django import template
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from merging.selectors import merge_history, open_suggestions_for
+from merging.selectors import contact_groups, merge_history, open_suggestions_for
 
 register = template.Library()
 
@@ -16,6 +16,12 @@ FIELD_LABELS = {"name": gettext_lazy("Name"), "email": gettext_lazy("E-mail"), "
 def contact_suggestions(context, contact):
     """The open merge suggestions of `contact` that the page's user may see."""
     return open_suggestions_for(context["request"].user, contact)
+
+
+@register.simple_tag(takes_context=True)
+def contact_suggestion_groups(context, contact):
+    """The suggestion groups `contact` is in (one per shared key), seen from it."""
+    return contact_groups(context["request"].user, contact)
 
 
 @register.simple_tag

@@ -27,7 +27,11 @@ def test_agent_merges_from_the_suggestion_in_the_channels_tab(login, live_server
     dialog = page.locator("dialog#dialog")
     expect(dialog).to_be_visible()
     expect(dialog).to_contain_text("Another color?")
+    expect(dialog).to_contain_text("Unverified claim")
+    dialog.get_by_label("I checked that these are the same person.").check()
     dialog.get_by_role("button", name="Merge contact").click()
+    expect(dialog).to_contain_text("Contacts merged")
+    dialog.get_by_role("link", name="Continue").click()
     expect(page.locator(".timeline")).to_contain_text("Another color?")
     expect(page.locator(".timeline")).to_contain_text("Hello from the website")
     assert Contact.objects.get(pk=mail.pk).root_id == web.conversation.contact_id
@@ -49,12 +53,33 @@ def test_manager_ticks_two_contacts_picks_the_second_email_and_merges(login, liv
     expect(dialog).to_contain_text("rina@home.example")
     dialog.get_by_label("rina@home.example").check()
     dialog.get_by_role("button", name="Merge contact").click()
+    dialog.get_by_role("link", name="Continue").click()
     expect(page.locator(f"#contact-{first.pk} .merged-icon")).to_be_visible()
     expect(page.locator(f"#contact-{second.pk}")).to_have_count(0)
     merged = Contact.objects.get(root__isnull=True)
     assert merged.pk == first.pk
     assert merged.primary_email.value == "rina@home.example"
     assert merged.absorbed_count == 1
+
+
+def test_manager_chooses_the_kept_contact_merges_and_undoes(login, live_server, manager, whatsapp, telegram):
+    wa = contact_of(inbound(whatsapp, "6281234567890", "from whatsapp", name="Budi"))
+    tg = contact_of(inbound(telegram, "77", "from telegram", name="Budi T", phone="+6281234567890"))
+    page = login(manager)
+    page.goto(f"{live_server.url}/dashboard/")
+    page.get_by_role("button", name="Review & merge").click()
+    dialog = page.locator("dialog#dialog")
+    expect(dialog).to_contain_text("WhatsApp number of Budi")
+    dialog.locator(f"input[name=keep][value='{tg.pk}']").check()
+    expect(dialog.locator("input[name=target]")).to_have_value(str(tg.pk))
+    dialog.get_by_role("button", name="Merge contact").click()
+    expect(dialog).to_contain_text("Contacts merged")
+    assert Contact.objects.get(pk=wa.pk).root_id == tg.pk
+    with page.expect_navigation():  # back to the page the dialog was opened from
+        dialog.get_by_role("button", name="Undo").click()
+    expect(page.locator("dialog#dialog")).to_be_hidden()
+    assert Contact.objects.filter(pk__in=[wa.pk, tg.pk], root__isnull=True).count() == 2
+    assert MergeRecord.objects.get(action="merge").undone_by is not None
 
 
 def test_manager_unmerges_one_profile(login, live_server, manager, whatsapp, email_channel):

@@ -68,3 +68,20 @@ def test_export_lists_merged_profiles_and_open_suggestions(whatsapp, email_chann
     assert rows[wa.pk]["emails"] == ["sheena@example.com"]
     assert {c["kind"] for c in rows[wa.pk]["channels"]} == {"whatsapp", "email"}
     assert MergeSuggestion.objects.filter(status="open").count() == 1
+
+
+def test_export_gives_keys_with_source_and_verified_and_suggestion_groups(whatsapp, webchat):
+    wa = contact_of(inbound(whatsapp, "6281234567890"))
+    visitors = [contact_of(inbound(webchat, f"s{n}", phone="081234567890")) for n in range(3)]
+    out = StringIO()
+    call_command("export_contacts", stdout=out)
+    rows = {row["id"]: row for row in map(json.loads, out.getvalue().splitlines())}
+    assert rows[wa.pk]["keys"] == [{"kind": "phone", "value": "+6281234567890", "source": "channel", "verified": True}]
+    assert rows[visitors[0].pk]["keys"] == [
+        {"kind": "phone", "value": "+6281234567890", "source": "prechat", "verified": False}
+    ]
+    everyone = sorted([wa.pk, *(v.pk for v in visitors)])
+    group = {"kind": "phone", "value": "+6281234567890", "members": everyone}
+    assert all(rows[pk]["suggestion_groups"] == [group] for pk in everyone)
+    assert rows[wa.pk]["suggestions"] == [v.pk for v in visitors]
+    assert rows[visitors[1].pk]["suggestions"] == [wa.pk]

@@ -23,4 +23,5 @@ PLATFORM = Platform(
     send_media=send_text,
     sendable_media=frozenset({"image", "audio", "video", "document"}),
     media_max_bytes=25 * MB,
+    public_senders=True,
 )
