@@ -24,9 +24,9 @@ uv:
 install: uv
 	@$(UV) sync --frozen --quiet
 
-# PostgreSQL (and Chromium for `services`) installed, started and reachable: see .ci/ensure-services.
+# PostgreSQL (and Chromium and gettext for `services`) installed, started and reachable: see .ci/ensure-services.
 services:
-	@TEST_DATABASE_URL=$(TEST_DATABASE_URL) .ci/ensure-services postgres chromium
+	@TEST_DATABASE_URL=$(TEST_DATABASE_URL) .ci/ensure-services postgres chromium gettext
 
 postgres:
 	@TEST_DATABASE_URL=$(TEST_DATABASE_URL) .ci/ensure-services postgres
