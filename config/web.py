@@ -29,8 +29,10 @@ def render_dialog(request: HttpRequest, template: str, context: dict) -> HttpRes
 def safe_next(request: HttpRequest, fallback: str) -> str:
     """The `next` URL the form posted, when it stays on this site; else `fallback`."""
     url = request.POST.get("next", "") or request.GET.get("next", "")
-    # Only a path on this site ("/..."): anything else would be taken for a URL name by redirect().
-    if url.startswith("/") and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
+    # A path ("/...") or a full URL of this site (htmx's HX-Current-URL): anything else, such as
+    # "garbage", would be taken for a URL name by redirect().
+    is_url = url.startswith("/") or url.startswith(("http://", "https://"))
+    if is_url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
         return url
     return fallback
 

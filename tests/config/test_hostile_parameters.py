@@ -87,3 +87,12 @@ def test_a_next_that_is_not_a_path_falls_back(client, manager, conversation):
     response = client.post(reverse("contacts:main_channel", args=[contact.pk]), {"next": "garbage", "identity": "²"})
     assert response.status_code == 302
     assert response.url != "garbage"
+
+
+def test_a_full_url_of_this_site_is_a_valid_next(client, manager, conversation):
+    client.force_login(manager)
+    contact = contact_of(conversation.messages.first())
+    url = reverse("contacts:main_channel", args=[contact.pk])
+    response = client.post(url, {"next": "http://testserver/contacts/", "identity": "²"})
+    assert response.url == "http://testserver/contacts/"
+    assert client.post(url, {"next": "https://evil.example/", "identity": "1"}).url != "https://evil.example/"
