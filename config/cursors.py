@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from django.core.exceptions import BadRequest
 from django.db.models import Q, QuerySet
 
-from config.params import parse_id
+from config.params import parse_offset
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
@@ -36,7 +36,7 @@ def cursor_parse(text: str | None) -> Cursor | None:
     if not text:
         return None
     micros, sep, pk_text = text.partition("_")
-    pk = parse_id(pk_text)
+    pk = parse_offset(pk_text)
     try:
         if not sep or pk is None or not micros.lstrip("-").isascii() or not micros.lstrip("-").isdigit():
             raise ValueError

@@ -1,5 +1,5 @@
 """The one place request parameters that name rows are parsed: ids here, and the keyset cursors of
-long lists in `config.cursors`, which reads their id part with `parse_id`.
+long lists in `config.cursors`, which reads their id part with `parse_offset`.
 
 Anything a client sends — garbage, "²" (a digit to `str.isdigit()`, not to `int()`), "-1", NUL,
 a number past the database's integer range — comes back as None, and the view answers 4xx or

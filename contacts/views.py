@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from config.cursors import cursor_parse
+from config.params import parse_id
 from config.web import redirect_next, render_page_or_region
 from config.workspace import permissions
 from config.workspace.models import Workspace

@@ -1,11 +1,13 @@
 """The malformed parameters of the security issue, one by one: each answers 4xx or a normal page."""
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
+from config.cursors import cursor_of
 from conversations.models import Message
 from tests.factories import contact_of, inbound
 
@@ -64,14 +66,14 @@ def test_logged_in_pages_answer_malformed_parameters_without_500(client, manager
 def test_older_messages_refuse_a_garbage_cursor(client, manager, conversation):
     client.force_login(manager)
     url = reverse("conversations:older", args=[conversation.pk])
-    for before in ("garbage", "2026-01-01T00:00:00_²", "2026-01-01T00:00:00_1", "x_1"):
+    for before in ("garbage", "1700000000000000_²", "2026-01-01T00:00:00_1", "x_1", "１７_1"):
         assert client.get(url, {"before": before}).status_code == 400
 
 
 def test_older_messages_accept_their_own_cursor(client, manager, conversation):
     client.force_login(manager)
     url = reverse("conversations:older", args=[conversation.pk])
-    assert client.get(url, {"before": "2999-01-01T00:00:00+00:00_5"}).status_code == 200
+    assert client.get(url, {"before": cursor_of(datetime(2999, 1, 1, tzinfo=UTC), 5)}).status_code == 200
 
 
 def test_a_huge_channel_or_contact_id_is_not_found(client, manager, conversation):
