@@ -11,7 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from conversations.attachments import attachments_store
 from conversations.media import thumbnail_make
-from merging.models import MergeSuggestion
+from merging.models import MergeRecord, MergeSuggestion
 from merging.services import contact_merge
 from tests.conversations.test_media_inbound import jpeg_bytes
 from tests.factories import contact_of, inbound
@@ -211,6 +211,20 @@ MATRIX = [
         [LOGIN, REDIRECT, MISSING, REDIRECT, REDIRECT, REDIRECT],
     ),
     (
+        "merging:pick",
+        "get",
+        lambda w: reverse("merging:pick", args=[w["contact"].pk]),
+        None,
+        [LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, OK],
+    ),  # "Merge another contact": agents merge only from suggestions by default
+    (
+        "merging:undo",
+        "post",
+        lambda w: reverse("merging:undo", args=[w["merge_record"].pk]),
+        None,
+        [LOGIN, FORBIDDEN, MISSING, REDIRECT, OK, OK],
+    ),  # the manager undoes it; for the owner and admin after that, the dialog says it was undone
+    (
         "merging:backfill",
         "post",
         lambda w: reverse("merging:backfill"),
@@ -313,6 +327,7 @@ def world(whatsapp, webchat, manager):
     )
     thumbnail_make(attachment=attachment)
     return {
+        "merge_record": MergeRecord.objects.get(target=merged),
         "attachment": attachment,
         "conversation": message.conversation,
         "message": message,
