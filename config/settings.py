@@ -7,6 +7,7 @@ test suite use PostgreSQL. See README "Running in production" for the variables.
 import base64
 import hashlib
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -235,13 +236,19 @@ SESSION_COOKIE_HTTPONLY = True
 # Content-Security-Policy (Django's own): scripts and styles only from this site or with the
 # request's nonce, no inline handlers, no framing. The web chat widget's endpoints send their own
 # policy (conversations/inbound/widget_views.py); docs/security.md says what a host site must allow.
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF, CSP.NONCE],
     "img-src": [CSP.SELF, "data:", "blob:"],
     "media-src": [CSP.SELF, "blob:"],
-    "connect-src": [CSP.SELF],
+    # The live stream may be served from another origin (LIVE_STREAM_URL): pages must reach it.
+    "connect-src": [CSP.SELF, *([_origin(LIVE_STREAM_URL)] if _origin(LIVE_STREAM_URL) else [])],
     "font-src": [CSP.SELF],
     "object-src": [CSP.NONE],
     "base-uri": [CSP.NONE],
