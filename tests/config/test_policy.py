@@ -51,7 +51,7 @@ def test_after_a_merge_an_agent_sees_nothing_of_a_channel_they_have_no_access_to
         reverse("conversations:inbox"),
         reverse("conversations:inbox") + "?q=Sheena",
         reverse("conversations:detail", args=[wa_conversation.pk]),
-        reverse("conversations:older", args=[wa_conversation.pk]) + "?before=2999-01-01T00:00:00%2B00:00_999999999",
+        reverse("conversations:older", args=[wa_conversation.pk]) + "?before=32472144000000000_999999999",
     ]
     for url in pages:
         response = client.get(url)
