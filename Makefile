@@ -46,7 +46,7 @@ SMTP_SINK_PORT ?= 8026
 DEMO_ENV := DEBUG=True WHATSAPP_API_BASE=http://127.0.0.1:$(SINK_PORT)/v21.0 \
 	TELEGRAM_API_BASE=http://127.0.0.1:$(SINK_PORT) META_GRAPH_API_BASE=http://127.0.0.1:$(SINK_PORT) \
 	EMAIL_HOST=127.0.0.1 EMAIL_PORT=$(SMTP_SINK_PORT) \
-	LIVE_STREAM_URL=http://127.0.0.1:$(STREAM_PORT)/live/stream/ LIVE_STREAM_ALLOWED_ORIGINS=http://127.0.0.1:$(PORT)
+	LIVE_STREAM_URL=http://127.0.0.1:$(STREAM_PORT)/live/stream/ LIVE_STREAM_ALLOWED_ORIGINS=http://127.0.0.1:$(PORT),http://localhost:$(PORT)
 
 demo: install
 	$(DEMO_ENV) $(RUN) python manage.py migrate --no-input -v 0

@@ -95,6 +95,8 @@ def _conninfo() -> dict:
     db = settings.DATABASES["default"]
     info = {"dbname": db["NAME"], "user": db.get("USER") or None, "password": db.get("PASSWORD") or None}
     info |= {"host": db.get("HOST") or None, "port": db.get("PORT") or None}
+    # libpq options such as sslmode pass through; Django's own (pool, isolation level...) do not.
+    info |= {k: v for k, v in db.get("OPTIONS", {}).items() if isinstance(v, str) and k.startswith("ssl")}
     return {k: v for k, v in info.items() if v is not None}
 
 

@@ -48,7 +48,7 @@
           });
         })
         .catch(function () {});
-    }, 50);
+    }, 250); // a burst of events costs one request
   }
 
   // ---- Conversation list rows: re-rendered and put where their sort key says ----
@@ -141,14 +141,22 @@
     step.then(function () {
       refreshRows(data.conversations || []);
       refreshCounts();
-      if (data.t === "suggestion" || data.t === "message") {
-        body.dispatchEvent(new CustomEvent("inbox-changed", { bubbles: true })); // dashboard's list
-      }
+      if (data.t === "suggestion" || data.t === "message") refreshSuggestionLists();
     });
+  }
+  // Regions that re-render themselves on "inbox-changed" (the dashboard's suggestions), at most
+  // once a second however many events arrive.
+  let suggestionsTimer = null;
+  function refreshSuggestionLists() {
+    if (suggestionsTimer) return;
+    suggestionsTimer = setTimeout(function () {
+      suggestionsTimer = null;
+      body.dispatchEvent(new CustomEvent("inbox-changed", { bubbles: true }));
+    }, 1000);
   }
   function resync() {
     appendNewer().then(function () { refreshFirstPage(); refreshCounts(); });
-    body.dispatchEvent(new CustomEvent("inbox-changed", { bubbles: true }));
+    refreshSuggestionLists();
   }
   window.liveUpdates = { handle: handle, resync: resync };
 
