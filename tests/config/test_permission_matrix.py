@@ -11,7 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from conversations.attachments import attachments_store
 from conversations.media import thumbnail_make
-from merging.models import MergeSuggestion
+from merging.models import MergeRecord, MergeSuggestion
 from merging.services import contact_merge
 from tests.conversations.test_media_inbound import jpeg_bytes
 from tests.factories import contact_of, inbound
@@ -193,6 +193,20 @@ MATRIX = [
         None,
         [LOGIN, REDIRECT, MISSING, REDIRECT, REDIRECT, REDIRECT],
     ),
+    (
+        "merging:pick",
+        "get",
+        lambda w: reverse("merging:pick", args=[w["contact"].pk]),
+        None,
+        [LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, OK],
+    ),
+    (
+        "merging:undo",
+        "post",
+        lambda w: reverse("merging:undo", args=[MergeRecord.objects.filter(action="merge", target=w["merged"]).latest("created_at").pk]),
+        None,
+        [LOGIN, FORBIDDEN, MISSING, REDIRECT, OK, OK],
+    ),  # the manager undoes it; later roles see the confirmation saying it was already undone
     (
         "merging:backfill",
         "post",
