@@ -203,7 +203,10 @@ MATRIX = [
     (
         "merging:undo",
         "post",
-        lambda w: reverse("merging:undo", args=[MergeRecord.objects.filter(action="merge", target=w["merged"]).latest("created_at").pk]),
+        lambda w: reverse(
+            "merging:undo",
+            args=[MergeRecord.objects.filter(action="merge", target=w["merged"]).latest("created_at").pk],
+        ),
         None,
         [LOGIN, FORBIDDEN, MISSING, REDIRECT, OK, OK],
     ),  # the manager undoes it; later roles see the confirmation saying it was already undone
