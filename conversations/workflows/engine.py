@@ -266,7 +266,8 @@ def _save_answer(run: WorkflowRun, step: dict, value) -> None:
     contact = Contact.objects.get(pk=conversation.contact_id)
     if save_to in ("contact.email", "contact.phone"):
         kind = KeyKind.EMAIL if save_to == "contact.email" else KeyKind.PHONE
-        answer = conversation.messages.filter(direction=Direction.INBOUND).order_by("-pk").select_related("identity").first()
+        inbound = conversation.messages.filter(direction=Direction.INBOUND)
+        answer = inbound.select_related("identity").order_by("-pk").first()
         contact_key_add(
             contact=contact,
             kind=kind,
