@@ -138,3 +138,15 @@ def test_walking_a_big_group_stops_at_the_ten_profile_limit(webchat, manager):
             actor=manager, target=kept, source=visitors[10], suggestion=suggestion_between(kept, visitors[10])
         )
     assert open_pairs() == {frozenset((kept.pk, visitors[10].pk))}
+
+
+def test_a_fresh_scan_keeps_the_anchor_in_the_group_after_a_dismissal(webchat, manager):
+    visitors = [contact_of(inbound(webchat, f"s{n}", email="shared@example.com")) for n in range(4)]
+    suggestion_dismiss(actor=manager, suggestion=suggestion_between(visitors[0], visitors[2]))
+    MergeSuggestion.objects.filter(status=SuggestionStatus.OPEN).delete()
+    backfill_run(BackfillRun.objects.create())
+    from_backfill = open_pairs()
+    MergeSuggestion.objects.filter(status=SuggestionStatus.OPEN).delete()
+    suggestions_refresh(contact_id=visitors[3].pk)
+    expected = {frozenset((visitors[0].pk, visitors[1].pk)), frozenset((visitors[0].pk, visitors[3].pk))}
+    assert from_backfill == open_pairs() == expected
