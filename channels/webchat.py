@@ -24,16 +24,18 @@ def _hash(token: str) -> str:
 
 
 def prechat_errors(channel: Channel, data: dict) -> dict[str, str]:
-    """The same checks the browser makes, made again on the server."""
+    """The same checks the browser makes, made again on the server (on the fields the form asks
+    for: the others are not kept)."""
     settings = prechat_settings(channel)
     errors = {}
     for field in settings["required"]:
         if not str(data.get(field) or "").strip():
             errors[field] = _("This field is required.")
-    email = str(data.get("email") or "").strip()
+    asked = set(settings["fields"]) if settings["enabled"] else set()
+    email = str(data.get("email") or "").strip() if "email" in asked else ""
     if email and "email" not in errors and not normalize_email(email).is_valid:
         errors["email"] = _("Enter a valid e-mail address.")
-    phone = str(data.get("phone") or "").strip()
+    phone = str(data.get("phone") or "").strip() if "phone" in asked else ""
     if phone and "phone" not in errors and not normalize_phone(phone, Workspace.current().phone_region).is_valid:
         errors["phone"] = _("Enter a valid phone number.")
     return errors

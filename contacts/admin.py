@@ -8,7 +8,7 @@ class ContactKeyInline(admin.TabularInline):
     model = ContactKey
     fk_name = "contact"
     extra = 0
-    fields = ("kind", "raw", "value", "is_valid", "source", "profile")
+    fields = ("kind", "raw", "value", "is_valid", "source", "verified", "identity", "profile")
     readonly_fields = fields
     can_delete = False
 
@@ -27,8 +27,8 @@ class ContactAdmin(SimpleHistoryAdmin):
 
 @admin.register(ContactKey)
 class ContactKeyAdmin(SimpleHistoryAdmin):
-    list_display = ("value", "kind", "raw", "is_valid", "source", "contact", "profile")
-    list_filter = ("kind", "is_valid", "source")
+    list_display = ("value", "kind", "raw", "is_valid", "source", "verified", "contact", "profile")
+    list_filter = ("kind", "is_valid", "source", "verified")
     search_fields = ("value", "raw")
     raw_id_fields = ("contact",)
     readonly_fields = ("profile",)

@@ -1,7 +1,7 @@
 """The full duplicate-detection pass: every pair of visible contacts that shares a key.
 
 It applies the same rules as `detection.suggestions_refresh`, set-based in SQL: the keys more
-than one contact has form groups; members dismissed against another member leave the group;
+than one contact has form groups; of two members dismissed against each other the later leaves;
 every other member not yet linked to its group is linked to the group's anchor (N members, N−1
 suggestions); open suggestions that no longer share a key, or that a dismissal separates, retire. The
 work is split in ranges of contacts so that the run shows progress.
@@ -36,7 +36,7 @@ SHARED_KEYS_SQL = """
     WHERE k.verified OR %s
 """
 
-# Step 2: members a dismissal puts out of a key's group (dismissed against another member).
+# Step 2: members a dismissal puts out of a key's group (dismissed against a lower member).
 DISMISSED_SQL = """
     CREATE TEMPORARY TABLE backfill_dismissed AS
     SELECT DISTINCT COALESCE(da.root_id, da.id) AS a, COALESCE(db.root_id, db.id) AS b
@@ -51,10 +51,10 @@ ELIGIBLE_SQL = """
     SELECT DISTINCT s.contact_id, s.kind, s.match_value FROM backfill_shared s
     WHERE NOT EXISTS (
         SELECT 1 FROM backfill_dismissed x JOIN backfill_shared t ON t.contact_id = x.b
-        WHERE x.a = s.contact_id AND t.kind = s.kind AND t.match_value = s.match_value
+        WHERE x.a = s.contact_id AND t.kind = s.kind AND t.match_value = s.match_value AND t.contact_id < s.contact_id
     ) AND NOT EXISTS (
         SELECT 1 FROM backfill_dismissed x JOIN backfill_shared t ON t.contact_id = x.a
-        WHERE x.b = s.contact_id AND t.kind = s.kind AND t.match_value = s.match_value
+        WHERE x.b = s.contact_id AND t.kind = s.kind AND t.match_value = s.match_value AND t.contact_id < s.contact_id
     )
 """
 

@@ -9,9 +9,10 @@ it): N contacts sharing an e-mail make N−1 suggestions shown as one group, nev
 A member that already has an open suggestion with another member is in the group and gets no
 second one. The reason of a suggestion is the key it was raised for.
 
-**Dismissed means never again.** A member that was dismissed against another member (any
-profile of either, so whichever way they were merged since) is out of that key's group, and an
-open suggestion between two contacts that such a dismissal now separates retires.
+**Dismissed means never again.** Of two members dismissed against each other (any profile of
+either, so whichever way they were merged since), the later one (higher id) is out of that key's
+group and the rest of the group stays; an open suggestion between two contacts that such a
+dismissal now separates retires.
 
 **Unverified keys.** With the workspace's `unverified_keys_suggest` off, only keys a platform
 vouches for (`ContactKey.verified`) are compared.
@@ -104,45 +105,53 @@ def suggestions_refresh(*, contact_id: int) -> int:
     """Bring the suggestion groups of one visible contact's keys in line with who shares them.
 
     Retires this contact's open suggestions whose shared key is gone or that a dismissal now
-    separates; then, for each key it shares, links every member of the key's group not yet in
-    it to the group's anchor (see the module docstring). Returns how many were raised.
+    separates. Then, for each key it shares, if the contact is not yet in that key's group, links
+    every member of the group not yet in it to the group's anchor (see the module docstring). A
+    contact already in all its groups (the usual case: another message from a known sender) costs
+    three small queries, however big the groups are. Returns how many suggestions were raised.
     """
     groups = key_groups(contact_id)
     matches = {other for members in groups.values() for other in members} - {contact_id}
-    everyone = matches | {contact_id}
-    blocked = dismissed_pairs(everyone) if matches else set()
+    mine_blocked = dismissed_partners(contact_id) if matches else set()
     existing = list(open_suggestions_of(contact_id))
-    stale = [
-        s.pk
-        for s in existing
-        if s.other(contact_id) not in matches or frozenset((s.contact_a_id, s.contact_b_id)) in blocked
-    ]
+    stale = [s for s in existing if s.other(contact_id) not in matches or s.other(contact_id) in mine_blocked]
     if stale:
-        MergeSuggestion.objects.filter(pk__in=stale).update(
+        MergeSuggestion.objects.filter(pk__in=[s.pk for s in stale]).update(
             status=SuggestionStatus.OBSOLETE, resolved_at=timezone.now()
         )
-    if not matches:
-        return 0
+    partners = {s.other(contact_id) for s in existing if s not in stale}
+    new = []
+    for reason, members in sorted(groups.items()):
+        if partners & members:
+            continue  # already in this group
+        new.extend(_link_group(reason, members))
+        partners |= {pk for s in new for pk in (s.contact_a_id, s.contact_b_id)}
+    MergeSuggestion.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)
+
+
+def _link_group(reason: tuple[str, str], members: set[int]) -> list[MergeSuggestion]:
+    """Suggestions linking each member of one key's group that is not yet in it to the anchor."""
+    blocked = dismissed_pairs(members)
     linked = {
         frozenset(pair)
         for pair in MergeSuggestion.objects.filter(
-            status=SuggestionStatus.OPEN, contact_a__in=everyone, contact_b__in=everyone
+            status=SuggestionStatus.OPEN, contact_a__in=members, contact_b__in=members
         ).values_list("contact_a_id", "contact_b_id")
     }
+    out = {max(pair) for pair in blocked}  # of a dismissed pair, the later contact leaves the group
+    eligible = sorted(members - out)
     new = []
-    for reason, members in sorted(groups.items()):
-        out = {m for m in members if any(frozenset((m, o)) in blocked for o in members if o != m)}
-        eligible = sorted(members - out)
-        if len(eligible) < 2:
+    if len(eligible) < 2:
+        return new
+    in_group = {pk for pair in linked for pk in pair}
+    for member in eligible:
+        if member in in_group:
             continue
-        for member in eligible:
-            if any(frozenset((member, o)) in linked for o in members if o != member):
-                continue
-            partner = eligible[0] if member != eligible[0] else eligible[1]
-            linked.add(frozenset((partner, member)))
-            new.append(_suggestion(partner, member, reason))
-    MergeSuggestion.objects.bulk_create(new, ignore_conflicts=True)
-    return len(new)
+        partner = eligible[0] if member != eligible[0] else eligible[1]
+        in_group |= {partner, member}
+        new.append(_suggestion(partner, member, reason))
+    return new
 
 
 def _suggestion(first: int, second: int, reason: tuple[str, str]) -> MergeSuggestion:

@@ -235,3 +235,19 @@ def suggestion_evidence(suggestion: MergeSuggestion) -> SuggestionGroup:
     """Why one suggestion was raised: the two keys behind it, for the merge dialog."""
     suggestion = _with_contacts(MergeSuggestion.objects.filter(pk=suggestion.pk)).get()
     return group_suggestions([suggestion])[0]
+
+
+def next_in_group(user, record: MergeRecord) -> MergeSuggestion | None:
+    """After a merge from a suggestion: the next open suggestion of the kept contact in the same
+    group, so the group is walked through two profiles at a time."""
+    if record.suggestion_id is None:
+        return None
+    done = record.suggestion
+    kept = record.target.root_id or record.target_id
+    return (
+        visible_suggestions(user)
+        .filter(reason_kind=done.reason_kind, reason_value=done.reason_value)
+        .filter(Q(contact_a_id=kept) | Q(contact_b_id=kept))
+        .order_by("pk")
+        .first()
+    )

@@ -19,7 +19,7 @@ from contacts.permissions import access_contact
 from contacts.selectors import contact_search, with_list_details
 from conversations.models import Message
 from merging.models import MergeAction, MergeRecord, MergeSuggestion, SuggestionStatus
-from merging.selectors import profile_tree, suggestion_evidence
+from merging.selectors import next_in_group, profile_tree, suggestion_evidence
 from merging.services import (
     MergeRefused,
     contact_merge,
@@ -131,6 +131,7 @@ def _merged(request: HttpRequest, record: MergeRecord, destination: str, error: 
         "record": record,
         "destination": destination,
         "may_undo": permissions.can_unmerge(request.user) and record.undone_by_id is None,
+        "next_suggestion": next_in_group(request.user, record) if record.undone_by_id is None else None,
         "error": error,
     }
     response = render_dialog(request, "merging/merge_done.html", context)

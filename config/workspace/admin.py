@@ -56,7 +56,7 @@ class TeamAdmin(admin.ModelAdmin):
 
 @admin.register(Workspace)
 class WorkspaceAdmin(admin.ModelAdmin):
-    list_display = ("name", "default_phone_region", "agents_may_merge_suggestions")
+    list_display = ("name", "default_phone_region", "agents_may_merge_suggestions", "unverified_keys_suggest")
 
 
 @admin.register(LoginFailure)

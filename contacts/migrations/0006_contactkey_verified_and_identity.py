@@ -3,20 +3,6 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-# Existing keys: only those a platform gave us (source "channel") are verified. Keys a channel
-# revealed (its own id, or a pre-chat form) name the identity of their profile that revealed them:
-# the one whose id is the value, else the profile's web chat identity for pre-chat values, else
-# the profile's first identity.
-BACKFILL = """
-UPDATE contacts_contactkey SET verified = (source = 'channel');
-UPDATE contacts_contactkey AS k SET identity_id = (
-    SELECT i.id FROM channels_channelidentity i JOIN channels_channel c ON c.id = i.channel_id
-    WHERE i.profile_id = k.profile_id
-    ORDER BY (i.external_id = k.value OR '+' || i.external_id = k.value) DESC,
-             (k.source = 'prechat' AND c.kind = 'webchat') DESC, i.id
-    LIMIT 1
-) WHERE k.source IN ('channel', 'prechat');
-"""
 
 
 class Migration(migrations.Migration):
@@ -47,5 +33,4 @@ class Migration(migrations.Migration):
             name='verified',
             field=models.BooleanField(default=False, help_text='A platform vouches for this value (not typed by anyone).'),
         ),
-        migrations.RunSQL(BACKFILL, migrations.RunSQL.noop),
     ]

@@ -19,7 +19,7 @@ from contacts.events import event_record
 from contacts.models import Contact, EventKind, KeyKind, KeySource
 from contacts.normalize import normalize_email, normalize_phone
 from contacts.services import comment_add, contact_key_add, contact_profile_update
-from conversations.models import Conversation, Message, OpenedBy, Workflow, WorkflowRun
+from conversations.models import Conversation, Direction, Message, OpenedBy, Workflow, WorkflowRun
 from conversations.services import (
     bot_message_send,
     conversation_assign,
@@ -266,7 +266,15 @@ def _save_answer(run: WorkflowRun, step: dict, value) -> None:
     contact = Contact.objects.get(pk=conversation.contact_id)
     if save_to in ("contact.email", "contact.phone"):
         kind = KeyKind.EMAIL if save_to == "contact.email" else KeyKind.PHONE
-        contact_key_add(contact=contact, kind=kind, raw=value, source=KeySource.WORKFLOW)
+        inbound = conversation.messages.filter(direction=Direction.INBOUND)
+        answer = inbound.select_related("identity").order_by("-pk").first()
+        contact_key_add(
+            contact=contact,
+            kind=kind,
+            raw=value,
+            source=KeySource.WORKFLOW,
+            identity=answer.identity if answer else None,  # who gave the answer (an unverified claim)
+        )
         suggestions_refresh(contact_id=contact.pk)  # a collected phone or e-mail can raise a suggestion
     elif save_to.startswith("contact.property:"):
         name = save_to.removeprefix("contact.property:")

@@ -216,14 +216,17 @@ MATRIX = [
         lambda w: reverse("merging:pick", args=[w["contact"].pk]),
         None,
         [LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, OK],
-    ),  # "Merge another contact": agents merge only from suggestions by default
+    ),
     (
         "merging:undo",
         "post",
-        lambda w: reverse("merging:undo", args=[w["merge_record"].pk]),
+        lambda w: reverse(
+            "merging:undo",
+            args=[MergeRecord.objects.filter(action="merge", target=w["merged"]).latest("created_at").pk],
+        ),
         None,
         [LOGIN, FORBIDDEN, MISSING, REDIRECT, OK, OK],
-    ),  # the manager undoes it; for the owner and admin after that, the dialog says it was undone
+    ),  # the manager undoes it; later roles see the confirmation saying it was already undone
     (
         "merging:backfill",
         "post",
@@ -327,7 +330,6 @@ def world(whatsapp, webchat, manager):
     )
     thumbnail_make(attachment=attachment)
     return {
-        "merge_record": MergeRecord.objects.get(target=merged),
         "attachment": attachment,
         "conversation": message.conversation,
         "message": message,

@@ -168,4 +168,4 @@ def test_merge_dialog_counts_what_moves_with_plural_forms(client, manager, whats
         "/merge/", {"target": wa.pk, "source": mail.pk}, headers={"accept-language": "it"}
     ).content.decode()
     assert "1 canale" in html and "1 conversazione" in html and "1 messaggio" in html and "0 note" in html
-    assert "canali" not in html.split("Passa al primo contatto:")[1].split("</p>")[0].replace("0 note", "")
+    assert "canali" not in html.split('class="small moves">')[1].split("</p>")[0].replace("0 note", "")

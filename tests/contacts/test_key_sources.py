@@ -86,3 +86,12 @@ def test_the_widget_without_a_prechat_form_keeps_no_email_or_phone(client, webch
     assert client.post(url, body, content_type="application/json").status_code == 201
     session = WebchatSession.objects.get()
     assert (session.email, session.phone) == ("", "")
+
+
+def test_a_field_the_form_does_not_ask_for_is_ignored_not_refused(client, webchat):
+    webchat.settings = {"prechat": {"enabled": True, "fields": ["name"], "required": []}}
+    webchat.save()
+    url = reverse("inbound:widget_sessions", args=[webchat.public_id])
+    body = json.dumps({"name": "Sheena", "phone": "12"})
+    assert client.post(url, body, content_type="application/json").status_code == 201
+    assert WebchatSession.objects.get().phone == ""

@@ -91,6 +91,9 @@ def test_ask_validates_re_asks_routes_and_assigns_an_available_agent(
 
     contact = Contact.objects.get(identities__channel=whatsapp)
     assert contact.primary_email.value == "sheena@example.com"
+    answered = contact.primary_email
+    assert (answered.source, answered.verified) == ("workflow", False)
+    assert answered.identity == contact.identities.get(channel=whatsapp)
     assert MergeSuggestion.objects.filter(status="open", reason_value="sheena@example.com").count() == 1
 
     say(client, whatsapp, "1", worker_env)

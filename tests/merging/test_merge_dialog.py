@@ -201,3 +201,17 @@ def test_the_contact_panel_shows_the_group_from_the_contact(client, manager, web
     body = client.get(reverse("conversations:contact", args=[contacts[0].pk]), follow=True).content.decode()
     assert "3 contacts share shared@example.com" in body
     assert body.count("Review & merge") == 2
+
+
+def test_after_merging_one_member_the_next_of_the_group_is_offered(client, manager, webchat):
+    visitors = [contact_of(inbound(webchat, f"s{n}", email="shared@example.com")) for n in range(3)]
+    kept, first, second = visitors
+    low, high = sorted((kept.pk, first.pk))
+    suggestion = MergeSuggestion.objects.get(contact_a_id=low, contact_b_id=high)
+    client.force_login(manager)
+    body = merge(
+        client, suggestion=suggestion.pk, target=kept.pk, source=first.pk, confirm_unverified="yes"
+    ).content.decode()
+    following = MergeSuggestion.objects.get(status="open")
+    assert {following.contact_a_id, following.contact_b_id} == {kept.pk, second.pk}
+    assert "Next in this group" in body and f"suggestion={following.pk}" in body

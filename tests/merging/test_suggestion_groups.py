@@ -122,3 +122,31 @@ def test_unverified_claims_raise_a_suggestion_by_default(whatsapp, webchat):
     inbound(whatsapp, "6281234567890")
     inbound(webchat, "s", phone="081234567890")
     assert MergeSuggestion.objects.filter(status=SuggestionStatus.OPEN).count() == 1
+
+
+def test_walking_a_big_group_stops_at_the_ten_profile_limit(webchat, manager):
+    from merging.services import MergeRefused
+
+    visitors = [contact_of(inbound(webchat, f"s{n}", email="shared@example.com")) for n in range(11)]
+    kept = visitors[0]
+    for other in visitors[1:10]:
+        contact_merge(actor=manager, target=kept, source=other, suggestion=suggestion_between(kept, other))
+    kept.refresh_from_db()
+    assert kept.absorbed_count == 9
+    with pytest.raises(MergeRefused, match="at most 10 profiles"):
+        contact_merge(
+            actor=manager, target=kept, source=visitors[10], suggestion=suggestion_between(kept, visitors[10])
+        )
+    assert open_pairs() == {frozenset((kept.pk, visitors[10].pk))}
+
+
+def test_a_fresh_scan_keeps_the_anchor_in_the_group_after_a_dismissal(webchat, manager):
+    visitors = [contact_of(inbound(webchat, f"s{n}", email="shared@example.com")) for n in range(4)]
+    suggestion_dismiss(actor=manager, suggestion=suggestion_between(visitors[0], visitors[2]))
+    MergeSuggestion.objects.filter(status=SuggestionStatus.OPEN).delete()
+    backfill_run(BackfillRun.objects.create())
+    from_backfill = open_pairs()
+    MergeSuggestion.objects.filter(status=SuggestionStatus.OPEN).delete()
+    suggestions_refresh(contact_id=visitors[3].pk)
+    expected = {frozenset((visitors[0].pk, visitors[1].pk)), frozenset((visitors[0].pk, visitors[3].pk))}
+    assert from_backfill == open_pairs() == expected
