@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contacts', '0006_contact_derivation_base_and_profile_edits'),
-        ('contacts', '0006_contactkey_verified_and_identity'),
+        ('contacts', '0007_backfill_key_verified_and_identity'),
         ('contacts', '0006_phone_digits_trigram_index'),
     ]
 
