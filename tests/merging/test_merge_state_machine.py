@@ -25,8 +25,8 @@ from contacts.profiles import derive, values_of
 from contacts.services import comment_add, contact_profile_update
 from conversations.models import Conversation, ConversationStatus, Message
 from conversations.services import conversation_assign, conversation_close, conversation_reopen
-from merging.models import MergeSuggestion, SuggestionStatus
-from merging.services import MergeRefused, contact_merge, contact_unmerge, suggestion_dismiss
+from merging.models import MergeAction, MergeRecord, MergeSuggestion, SuggestionStatus
+from merging.services import MergeRefused, contact_merge, contact_unmerge, merge_record_undo, suggestion_dismiss
 from tests.factories import inbound
 
 EXAMPLES = int(os.environ.get("MERGE_FUZZ_EXAMPLES", "5"))
@@ -138,6 +138,25 @@ class MergeMachine(RuleBasedStateMachine):
         contact_unmerge(actor=self.manager, contact=Contact.objects.get(pk=profile.root_id), profile=profile)
         self.model[profile.pk].update(parent=None, choices={})
         self.tick()
+
+    @rule(data=st.data())
+    def undo_a_record(self, data):
+        """Undo a merge or an unmerge from its record (the audit trail)."""
+        records = list(MergeRecord.objects.filter(undone_by__isnull=True, source__in=self.model).order_by("pk"))
+        if not records:
+            return
+        record = data.draw(st.sampled_from(records))
+        try:
+            done = merge_record_undo(actor=self.manager, record=record)
+        except MergeRefused:
+            return
+        if done.action == MergeAction.MERGE:
+            self.model[done.source_id].update(parent=done.target_id, merged_seq=self.tick(), choices=done.choices)
+        else:
+            self.model[done.source_id].update(parent=None, choices={})
+            self.tick()
+        with pytest.raises(MergeRefused):
+            merge_record_undo(actor=self.manager, record=MergeRecord.objects.get(pk=record.pk))
 
     @rule(
         which=st.integers(0, 5),
@@ -297,7 +316,8 @@ def test_random_merges_activity_and_unmerges_in_any_order_stay_exact(webchat, te
             deadline=None,
             derandomize=EXAMPLES <= 5,
             # CI fails fast with the whole failing run; `make fuzz` also shrinks it to a short one.
-            phases=[Phase.explicit, Phase.reuse, Phase.generate] + ([Phase.shrink] if EXAMPLES > 5 and os.environ.get("MERGE_FUZZ_SHRINK", "1") == "1" else []),
+            phases=[Phase.explicit, Phase.reuse, Phase.generate]
+            + ([Phase.shrink] if EXAMPLES > 5 and os.environ.get("MERGE_FUZZ_SHRINK", "1") == "1" else []),
             suppress_health_check=list(HealthCheck),
         ),
     )
