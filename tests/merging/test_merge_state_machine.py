@@ -2,10 +2,10 @@
 
 A hypothesis state machine drives the real services: merges with random choices, inbound
 messages on every identity through the ingest pipeline (some revealing a phone or e-mail), notes,
-assignments, edits, new keys, dismissals, closes and reopens, and unmerges of any profile. After
-every step it checks the invariants below against the database and against a small independent
-model of names and properties; at the end it unmerges everything in random order and checks that
-every profile is back to exactly its own state.
+assignments, edits, new keys, main-channel picks, dismissals, closes and reopens, unmerges of any
+profile, and undos from the audit records. After every step it checks the invariants below against
+the database and against a small independent model of names and properties; at the end it unmerges
+everything in random order and checks that every profile is back to exactly its own state.
 
 CI runs a fixed small budget; `make fuzz` runs MERGE_FUZZ_EXAMPLES examples (default 200).
 """
@@ -22,7 +22,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from channels.models import ChannelIdentity
 from contacts.models import Comment, Contact, ContactKey, Event, ProfileEdit
 from contacts.profiles import derive, values_of
-from contacts.services import comment_add, contact_profile_update
+from contacts.services import comment_add, contact_profile_update, contact_set_main_identity
 from conversations.models import Conversation, ConversationStatus, Message
 from conversations.services import conversation_assign, conversation_close, conversation_reopen
 from merging.models import MergeAction, MergeRecord, MergeSuggestion, SuggestionStatus
@@ -30,7 +30,7 @@ from merging.services import MergeRefused, contact_merge, contact_unmerge, merge
 from tests.factories import inbound
 
 EXAMPLES = int(os.environ.get("MERGE_FUZZ_EXAMPLES", "5"))
-STEPS = int(os.environ.get("MERGE_FUZZ_STEPS", "20"))
+STEPS = int(os.environ.get("MERGE_FUZZ_STEPS", "15"))
 NAMES = ["Ann", "Bob", "Cat", "Dee", "Eve", ""]
 EMAILS = ["same@example.com", "ann@example.com", "other@example.com"]
 PHONES = ["6281234567890", "6281111111111"]
@@ -226,6 +226,13 @@ class MergeMachine(RuleBasedStateMachine):
         contact = data.draw(st.sampled_from(self.roots()))
         contact_profile_update(actor=self.manager, contact=contact, email=email, phone=phone if email is None else None)
         self.keys_touched.add(contact.pk)
+
+    @rule(data=st.data())
+    def main_channel(self, data):
+        contact = data.draw(st.sampled_from(self.roots()))
+        identity = data.draw(st.sampled_from(list(ChannelIdentity.objects.filter(contact=contact).order_by("pk"))))
+        contact_set_main_identity(actor=self.manager, contact=contact, identity=identity)
+        self.keys_touched.add(contact.pk)  # its main channel is an edit of its own since the start
 
     @rule(data=st.data())
     def dismiss(self, data):
