@@ -11,6 +11,8 @@ export UV_PYTHON := $(or $(PYTHON313),3.13)
 UV_HOST_PYTHON := $(or $(PYTHON313),python3)
 UV ?= $(shell uv --version >/dev/null 2>&1 && command -v uv || echo "$(UV_HOST_PYTHON) -m uv")
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/mergeinbox
+# pytest-xdist processes for the test targets: one per core (each gets its own test database).
+TEST_PROCESSES ?= auto
 PORT ?= 8000
 RUN := $(UV) run --frozen
 
@@ -22,9 +24,9 @@ uv:
 install: uv
 	@$(UV) sync --frozen --quiet
 
-# PostgreSQL (and Chromium for `services`) installed, started and reachable: see .ci/ensure-services.
+# PostgreSQL (and Chromium and gettext for `services`) installed, started and reachable: see .ci/ensure-services.
 services:
-	@TEST_DATABASE_URL=$(TEST_DATABASE_URL) .ci/ensure-services postgres chromium
+	@TEST_DATABASE_URL=$(TEST_DATABASE_URL) .ci/ensure-services postgres chromium gettext
 
 postgres:
 	@TEST_DATABASE_URL=$(TEST_DATABASE_URL) .ci/ensure-services postgres
@@ -52,13 +54,13 @@ demo: install
 	$(DEMO_ENV) $(RUN) python manage.py runserver --noreload 127.0.0.1:$(PORT)
 
 test: install services
-	DATABASE_URL=$(TEST_DATABASE_URL) $(RUN) pytest -q $(PYTEST_ARGS)
+	DATABASE_URL=$(TEST_DATABASE_URL) $(RUN) pytest -q -n $(TEST_PROCESSES) $(PYTEST_ARGS)
 
 test-fast: install postgres
-	DATABASE_URL=$(TEST_DATABASE_URL) $(RUN) pytest -q -m "not browser" $(PYTEST_ARGS)
+	DATABASE_URL=$(TEST_DATABASE_URL) $(RUN) pytest -q -n $(TEST_PROCESSES) -m "not browser" $(PYTEST_ARGS)
 
 test-browser: install services
-	DATABASE_URL=$(TEST_DATABASE_URL) $(RUN) pytest -q -m browser $(PYTEST_ARGS)
+	DATABASE_URL=$(TEST_DATABASE_URL) $(RUN) pytest -q -n $(TEST_PROCESSES) -m browser $(PYTEST_ARGS)
 
 lint: install
 	$(RUN) ruff check .

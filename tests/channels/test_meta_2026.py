@@ -13,7 +13,7 @@ from contacts.models import Contact
 from conversations.models import Message
 from conversations.services import message_send
 from tests.factories import deliver, make_channel, meta_delivery, meta_message
-from tests.worker import run_worker
+from tests.worker import run_tasks
 
 PAYLOADS = Path(__file__).resolve().parents[1] / "payloads"
 PSID = "6543210987654321"
@@ -175,6 +175,6 @@ def test_a_reply_to_a_chat_plugin_visitor_goes_to_their_user_ref(client, messeng
     deliver(client, messenger, meta_delivery(event))
     inbound = Message.objects.get()
     message_send(actor=agent, conversation=inbound.conversation, identity=inbound.identity, body="Welcome!")
-    run_worker(worker_env)
+    run_tasks(worker_env)
     sent = [r for r in platform.requests if r.method == "POST"][-1].body
     assert sent["recipient"] == {"user_ref": "ref-abc-123"}

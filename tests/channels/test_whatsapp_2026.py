@@ -13,7 +13,7 @@ from conversations.models import DeliveryStatus, Direction, Message
 from conversations.services import message_send
 from merging.exports import exported_contacts
 from tests.factories import deliver, make_channel, wa_text
-from tests.worker import run_worker
+from tests.worker import run_tasks
 
 BSUID = "US.13491208655302741918"
 PHONE = "16505551234"
@@ -112,7 +112,7 @@ class TestBusinessScopedUserIds:
         deliver(client, whatsapp, delivery(text("hi", mid="wamid.g", phone=None), contacts=[person(phone=None)]))
         inbound = Message.objects.get()
         message_send(actor=agent, conversation=inbound.conversation, identity=inbound.identity, body="Hello!")
-        run_worker(worker_env)
+        run_tasks(worker_env)
         sent = platform.requests[-1].body
         assert sent["recipient"] == BSUID and "to" not in sent
         assert Message.objects.get(direction=Direction.OUTBOUND).status == DeliveryStatus.SENT

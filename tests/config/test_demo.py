@@ -9,7 +9,7 @@ from config.workspace.models import User
 from conversations.models import Conversation, DeliveryStatus, Direction, Message
 from conversations.services import message_send
 from tests.factories import make_channel, process_inbound
-from tests.worker import run_worker
+from tests.worker import run_tasks
 
 # The live server and the worker are other threads/processes: they must see committed rows.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -101,7 +101,7 @@ def test_replies_on_every_demo_channel_are_marked_sent(live_server, demo_sinks, 
         replies.append(
             message_send(actor=manager, conversation=conversation, identity=inbound.identity, body=f"Reply {kind}")
         )
-    run_worker(worker_env)
+    run_tasks(worker_env)
     for reply in replies:
         reply.refresh_from_db()
         assert (reply.channel.kind, reply.status, reply.error) == (reply.channel.kind, DeliveryStatus.SENT, "")

@@ -17,7 +17,7 @@ from tests.factories import (
     tg_media,
     wa_media,
 )
-from tests.worker import run_worker
+from tests.worker import run_tasks, run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -50,7 +50,7 @@ def test_whatsapp_image_is_downloaded_with_the_access_token_and_thumbnailed(clie
     assert attachment.status == AttachmentStatus.PENDING
     assert Message.objects.get().body == "receipt"  # the message is there before its media
 
-    run_worker(worker_env)
+    run_worker(worker_env)  # the one end-to-end download through the real worker process
 
     attachment.refresh_from_db()
     assert attachment.status == AttachmentStatus.STORED
@@ -64,7 +64,7 @@ def test_whatsapp_image_is_downloaded_with_the_access_token_and_thumbnailed(clie
 def test_telegram_voice_note_is_fetched_through_get_file(client, telegram, platform, worker_env):
     platform.serve_media("AwACAgIAAxkBAAIB", OGG_VOICE)
     deliver(client, telegram, tg_media(5123456789, "voice", "AwACAgIAAxkBAAIB", mime_type="audio/ogg", duration=3))
-    run_worker(worker_env)
+    run_tasks(worker_env)
     attachment = Attachment.objects.get()
     assert (attachment.status, attachment.kind, attachment.content_type) == ("stored", "audio", "audio/ogg")
     assert attachment.renders_as == "audio"
@@ -79,7 +79,7 @@ def test_messenger_photo_is_fetched_from_its_attachment_url(client, platform, wo
     photo = jpeg_bytes()
     url = platform.serve_media("photo_123.jpg", photo)
     deliver(client, channel, meta_delivery(meta_media("24", "m_photo", url)))
-    run_worker(worker_env)
+    run_tasks(worker_env)
     attachment = Attachment.objects.get()
     assert (attachment.status, attachment.original_name, attachment.content_type) == (
         "stored",
@@ -94,7 +94,7 @@ def test_instagram_video_is_fetched_from_its_attachment_url(client, platform, wo
     clip = b"\x00\x00\x00\x18ftypisom" + b"\x00" * 4000
     url = platform.serve_media("reel-clip.mp4", clip)
     deliver(client, channel, meta_delivery(meta_media("77", "ig_video", url, kind="video"), object_type="instagram"))
-    run_worker(worker_env)
+    run_tasks(worker_env)
     attachment = Attachment.objects.get()
     assert (attachment.kind, attachment.status, attachment.content_type) == ("video", "stored", "video/mp4")
     assert attachment.renders_as == "video"
@@ -116,7 +116,7 @@ def test_email_attachments_and_inline_images_are_stored_from_the_message(client,
     assert (by_name["invoice.pdf"].status, by_name["invoice.pdf"].content_type) == ("stored", "application/pdf")
     assert stored_file(by_name["invoice.pdf"]) == PDF
     assert by_name["logo.jpg"].renders_as == "image"
-    run_worker(worker_env)  # thumbnails
+    run_tasks(worker_env)  # thumbnails
     by_name["logo.jpg"].refresh_from_db()
     assert by_name["logo.jpg"].thumbnail
 
@@ -124,7 +124,7 @@ def test_email_attachments_and_inline_images_are_stored_from_the_message(client,
 def test_file_over_the_channel_limit_is_marked_too_large(client, whatsapp, platform, worker_env):
     platform.serve_media("big-video", b"\x00\x00\x00\x18ftypmp42" + b"0" * 5000)
     deliver(client, whatsapp, wa_media("6281234567890", "video", "big-video", mime_type="video/mp4"))
-    run_worker({**worker_env, "MEDIA_MAX_BYTES_WHATSAPP": "4096"})
+    run_tasks({**worker_env, "MEDIA_MAX_BYTES_WHATSAPP": "4096"})
     attachment = Attachment.objects.get()
     assert attachment.status == AttachmentStatus.TOO_LARGE
     assert not attachment.file
@@ -142,7 +142,7 @@ def test_email_attachment_over_the_limit_is_too_large_and_the_message_kept(clien
 def test_a_declared_image_that_is_html_is_stored_as_html(client, whatsapp, platform, worker_env):
     platform.serve_media("liar", HTML)
     deliver(client, whatsapp, wa_media("6281234567890", "image", "liar", mime_type="image/jpeg"))
-    run_worker(worker_env)
+    run_tasks(worker_env)
     attachment = Attachment.objects.get()
     assert (attachment.declared_type, attachment.content_type) == ("image/jpeg", "text/html")
     assert attachment.renders_as == "file"
@@ -153,7 +153,7 @@ def test_failed_download_is_retried_until_it_succeeds(client, whatsapp, platform
     platform.serve_media("flaky", jpeg_bytes())
     platform.failing_downloads = 2
     deliver(client, whatsapp, wa_media("6281234567890", "image", "flaky", mime_type="image/jpeg"))
-    run_worker({**worker_env, "MEDIA_RETRY_BACKOFF_SECONDS": "0"})
+    run_tasks({**worker_env, "MEDIA_RETRY_BACKOFF_SECONDS": "0"})
     attachment = Attachment.objects.get()
     assert attachment.status == AttachmentStatus.STORED
     assert attachment.attempts == 2
@@ -161,7 +161,7 @@ def test_failed_download_is_retried_until_it_succeeds(client, whatsapp, platform
 
 def test_download_that_keeps_failing_is_marked_failed_after_the_last_attempt(client, whatsapp, platform, worker_env):
     deliver(client, whatsapp, wa_media("6281234567890", "document", "expired", mime_type="application/pdf"))
-    run_worker({**worker_env, "MEDIA_RETRY_BACKOFF_SECONDS": "0", "MEDIA_DOWNLOAD_ATTEMPTS": "3"})
+    run_tasks({**worker_env, "MEDIA_RETRY_BACKOFF_SECONDS": "0", "MEDIA_DOWNLOAD_ATTEMPTS": "3"})
     attachment = Attachment.objects.get()
     assert (attachment.status, attachment.attempts) == (AttachmentStatus.FAILED, 3)
     assert "does not exist" in attachment.error  # the Graph API answer, kept for the agent

@@ -17,7 +17,7 @@ from conversations.services import SendRefused, message_send
 from tests.conversations.test_media_inbound import HTML, OGG_VOICE, PDF, jpeg_bytes
 from tests.conversations.test_outbound import smtp_server  # noqa: F401 (a fixture)
 from tests.factories import deliver, email_raw, make_channel, meta_delivery, meta_message, tg_text, wa_text
-from tests.worker import run_worker
+from tests.worker import run_tasks
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -32,7 +32,7 @@ def send_file(agent, channel, name, content, body="", declared="application/octe
 def test_whatsapp_pdf_is_uploaded_then_sent_as_a_document(client, whatsapp, agent, platform, worker_env):
     deliver(client, whatsapp, wa_text("6281234567890", "invoice please"))
     message = send_file(agent, whatsapp, "invoice-7.pdf", PDF, body="Your invoice")
-    run_worker(worker_env)
+    run_tasks(worker_env)
     upload, sent = platform.requests[-2:]
     assert upload.path == "/v21.0/106540352242922/media"
     assert upload.headers["Authorization"] == "Bearer wa-token"
@@ -57,7 +57,7 @@ def upload_id(platform, upload) -> str:
 def test_whatsapp_photo_goes_as_an_image(client, whatsapp, agent, platform, worker_env):
     deliver(client, whatsapp, wa_text("6281234567890", "photo?"))
     send_file(agent, whatsapp, "shirt.jpg", jpeg_bytes())
-    run_worker(worker_env)
+    run_tasks(worker_env)
     sent = platform.requests[-1].body
     assert sent["type"] == "image" and set(sent["image"]) == {"id"}
 
@@ -66,7 +66,7 @@ def test_a_file_that_lies_about_its_type_is_sent_as_a_document(client, whatsapp,
     deliver(client, whatsapp, wa_text("6281234567890", "hi"))
     message = send_file(agent, whatsapp, "cat.png", HTML, declared="image/png")
     assert message.media.get().kind == "document"
-    run_worker(worker_env)
+    run_tasks(worker_env)
     upload = next(r for r in platform.requests if r.path.endswith("/media"))
     assert upload.body["type"] == "text/html"
     assert platform.requests[-1].body["type"] == "document"
@@ -77,7 +77,7 @@ def test_telegram_photo_uses_send_photo_and_a_voice_note_send_voice(client, tele
     send_file(agent, telegram, "shirt.jpg", jpeg_bytes(), body="In blue")
     send_file(agent, telegram, "note.ogg", OGG_VOICE)
     send_file(agent, telegram, "terms.pdf", b"%PDF-1.4 terms")
-    run_worker(worker_env)
+    run_tasks(worker_env)
     by_method = {r.path.rsplit("/", 1)[-1]: r for r in platform.requests}
     assert by_method["sendPhoto"].body == {"chat_id": "5123456789", "caption": "In blue"}
     assert by_method["sendPhoto"].files["photo"][0] == "shirt.jpg"
@@ -93,7 +93,7 @@ def test_messenger_file_is_uploaded_as_an_attachment_then_sent(client, agent, pl
     Message.objects.update(created_at="2099-01-01T00:00:00Z")
     ChannelIdentity.objects.update(last_inbound_at="2099-01-01T00:00:00Z")
     send_file(agent, channel, "shirt.jpg", jpeg_bytes())
-    run_worker(worker_env)
+    run_tasks(worker_env)
     upload, sent = platform.requests[-2:]
     assert upload.path == "/me/message_attachments?access_token=page-token"
     assert json.loads(upload.body["message"]) == {"attachment": {"type": "image", "payload": {"is_reusable": True}}}
@@ -106,7 +106,7 @@ def test_messenger_file_is_uploaded_as_an_attachment_then_sent(client, agent, pl
 def test_email_reply_carries_the_file_as_an_smtp_attachment(client, email_channel, agent, smtp_server, worker_env):  # noqa: F811
     deliver(client, email_channel, email_raw("sheena@example.com", "Send the form", subject="Form"))
     send_file(agent, email_channel, "form.pdf", b"%PDF-1.4 form", body="Here it is")
-    run_worker(worker_env)
+    run_tasks(worker_env)
     _, content = smtp_server.messages[-1]
     sent = message_from_bytes(content, policy=policy.default)
     (attached,) = list(sent.iter_attachments())
@@ -127,7 +127,7 @@ def test_web_chat_visitor_gets_a_download_link(client, webchat, agent, worker_en
         headers=auth,
     )
     send_file(agent, webchat, "menu.pdf", b"%PDF-1.4 menu")
-    run_worker(worker_env)
+    run_tasks(worker_env)
     messages = client.get(reverse("inbound:widget_messages", args=[webchat.public_id]), headers=auth).json()
     (link,) = messages["messages"][-1]["files"]
     assert (link["name"], link["size"]) == ("menu.pdf", 13)

@@ -8,9 +8,9 @@ from channels.models import ChannelIdentity, ChannelKind
 from conversations.models import Conversation, DeliveryStatus, Message
 from conversations.services import SendRefused, message_retry, message_send
 from tests.factories import deliver, email_raw, make_channel, meta_delivery, meta_message, tg_text, wa_text
-from tests.worker import run_worker
+from tests.worker import run_tasks, run_worker
 
-# The worker is a separate process, so it must see committed rows.
+# The tasks run as the worker runs them, each in its own transaction: they must see committed rows.
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -46,7 +46,7 @@ def test_whatsapp_reply_goes_to_the_graph_messages_endpoint(client, whatsapp, ag
     deliver(client, whatsapp, wa_text("6281234567890", "halo"))
     message = reply(agent, whatsapp)
     assert message.status == DeliveryStatus.PENDING
-    run_worker(worker_env)
+    run_worker(worker_env)  # the one end-to-end send through the real worker process
     request = platform.requests[-1]
     assert request.path == "/v21.0/106540352242922/messages"
     assert request.headers["Authorization"] == "Bearer wa-token"
@@ -65,7 +65,7 @@ def test_whatsapp_reply_goes_to_the_graph_messages_endpoint(client, whatsapp, ag
 def test_telegram_reply_uses_send_message(client, telegram, agent, platform, worker_env):
     deliver(client, telegram, tg_text(5123456789, "hi"))
     message = reply(agent, telegram, "Hello Sheena")
-    run_worker(worker_env)
+    run_tasks(worker_env)
     request = platform.requests[-1]
     assert request.path == "/bot123456:bot-token/sendMessage"
     assert request.body == {"chat_id": 5123456789, "text": "Hello Sheena"}
@@ -83,7 +83,7 @@ def test_messenger_reply_uses_the_send_api(client, agent, platform, worker_env):
     Message.objects.update(created_at="2099-01-01T00:00:00Z")
     ChannelIdentity.objects.update(last_inbound_at="2099-01-01T00:00:00Z")
     message = reply(agent, channel, "Yes it is")
-    run_worker(worker_env)
+    run_tasks(worker_env)
     request = platform.requests[-1]
     assert request.path == "/me/messages?access_token=page-token"
     assert request.body == {"recipient": {"id": "6543"}, "messaging_type": "RESPONSE", "message": {"text": "Yes it is"}}
@@ -100,7 +100,7 @@ def test_email_reply_goes_over_smtp_threaded_to_the_customer_message(
         email_raw("sheena@example.com", "Another color?", subject="Colors", message_id="<q1@mail>"),
     )
     message = reply(agent, email_channel, "Yes, in blue.")
-    run_worker(worker_env)
+    run_tasks(worker_env)
     recipients, content = smtp_server.messages[-1]
     assert recipients == ["sheena@example.com"]
     sent = message_from_bytes(content)
@@ -118,13 +118,13 @@ def test_failed_send_is_shown_on_the_message_and_can_be_retried(client, whatsapp
         {"error": {"message": "(#131030) Recipient phone number not in allowed list", "code": 131030}},
     )
     message = reply(agent, whatsapp)
-    run_worker(worker_env)
+    run_tasks(worker_env)
     message.refresh_from_db()
     assert message.status == DeliveryStatus.FAILED
     assert "131030" in message.error
     platform.fail_with = None
     message_retry(actor=agent, message=message)
-    run_worker(worker_env)
+    run_tasks(worker_env)
     message.refresh_from_db()
     assert message.status == DeliveryStatus.SENT
     assert message.error == ""
@@ -134,7 +134,7 @@ def test_unreachable_platform_marks_the_message_failed(client, whatsapp, agent, 
     settings.WHATSAPP_API_BASE = "http://127.0.0.1:9"
     deliver(client, whatsapp, wa_text("6281234567890", "halo"))
     message = reply(agent, whatsapp)
-    run_worker(worker_env)
+    run_tasks(worker_env)
     message.refresh_from_db()
     assert message.status == DeliveryStatus.FAILED
     assert "could not reach" in message.error

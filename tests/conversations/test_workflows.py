@@ -8,7 +8,7 @@ from contacts.models import Contact, Event, EventKind
 from conversations.models import Conversation, Message, Workflow, WorkflowRun
 from merging.models import MergeSuggestion
 from tests.factories import UserFactory, deliver, make_team, wa_text
-from tests.worker import run_worker
+from tests.worker import run_tasks
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -69,7 +69,7 @@ def routing_workflow(teams, whatsapp):
 
 def say(client, whatsapp, text, worker_env):
     assert deliver(client, whatsapp, wa_text("6281234567890", text, name="Sheena")).status_code == 200
-    run_worker(worker_env)
+    run_tasks(worker_env)
 
 
 def sent_texts(platform) -> list[str]:
