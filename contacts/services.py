@@ -97,7 +97,8 @@ def contact_key_add(
     primary_field = "primary_email" if kind == KeyKind.EMAIL else "primary_phone"
     if make_primary:
         # A user's pick is an edit of the contact; an identity's (a number change) is also its profile's.
-        edit_log(profile_ids={contact.pk} if profile is None else {contact.pk, profile.pk}, field=str(kind), value=key.pk)
+        editors = {contact.pk} if profile is None else {contact.pk, profile.pk}
+        edit_log(profile_ids=editors, field=str(kind), value=key.pk)
     if not never_primary and (make_primary or getattr(contact, f"{primary_field}_id") is None):
         setattr(contact, primary_field, key)
         contact.save(update_fields=[primary_field, "updated_at"])

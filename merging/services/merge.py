@@ -11,6 +11,7 @@ merge choices and the edits made on it; see docs/merging.md for the rule every r
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,7 +22,7 @@ from contacts.models import MAX_PROFILES_PER_CONTACT, Comment, Contact, EventKin
 from contacts.profiles import base_of
 from conversations.models import Conversation, ConversationStatus, Message
 from conversations.services import conversation_assign, conversation_close
-from merging.detection import open_suggestions_of, suggestions_refresh
+from merging.detection import dismissed_partners, open_suggestions_of, suggestions_refresh
 from merging.models import MergeAction, MergeRecord, MergeSuggestion, SuggestionStatus
 from merging.services.rows import (
     lock_contacts,
@@ -250,3 +251,10 @@ def _settle_suggestions(actor, target_id: int, source_id: int, now) -> None:
     )
     open_suggestions_of(source_id).update(status=SuggestionStatus.OBSOLETE, resolved_at=now)
     suggestions_refresh(contact_id=target_id)
+    # The merged contact now holds the source's dismissals too: an open suggestion of the target
+    # with someone a profile of it was dismissed against does not stay open (whatever the direction).
+    blocked = dismissed_partners(target_id)
+    if blocked:
+        open_suggestions_of(target_id).filter(Q(contact_a_id__in=blocked) | Q(contact_b_id__in=blocked)).update(
+            status=SuggestionStatus.OBSOLETE, resolved_at=now
+        )
