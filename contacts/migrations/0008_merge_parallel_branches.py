@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contacts', '0006_contact_derivation_base_and_profile_edits'),
+        ('contacts', '0007_derivation_from_merge_records'),
         ('contacts', '0007_backfill_key_verified_and_identity'),
         ('contacts', '0006_phone_digits_trigram_index'),
     ]
