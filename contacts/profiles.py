@@ -16,8 +16,8 @@ folded oldest first:
 - an edit on X sets the field; an edit naming a key or identity X no longer holds (it left with
   an unmerged profile) is skipped, as if it never happened.
 
-Then a primary e-mail or phone that X's profiles do not hold falls back to the oldest key of that
-kind they hold, and the main channel to their first identity. Because every value is derived,
+Then a primary e-mail or phone that X's profiles do not hold falls back to the oldest valid key of
+that kind they hold (none when they hold only invalid ones), and the main channel to their first identity. Because every value is derived,
 unmerging a profile leaves the remaining contact exactly as if it had never been merged (its
 choices and the edits made since are simply folded again without it), whatever the order of
 merges and unmerges, and the split-off profile gets its own values back plus its own activity.
@@ -70,8 +70,9 @@ def derive(root_id: int, *, cut: int | None = None) -> dict[int, dict]:
         if row.pk != root_id and row.pk != cut and row.merged_into_id in rows:
             children[row.merged_into_id].append(row)
     keys_by_profile: dict[int, list[tuple]] = defaultdict(list)
-    for key in ContactKey.objects.filter(profile_id__in=rows).values("id", "kind", "profile_id", "created_at"):
-        keys_by_profile[key["profile_id"]].append((key["created_at"], key["id"], key["kind"]))
+    fields = ("id", "kind", "profile_id", "created_at", "is_valid")
+    for key in ContactKey.objects.filter(profile_id__in=rows).values(*fields):
+        keys_by_profile[key["profile_id"]].append((key["created_at"], key["id"], key["kind"], key["is_valid"]))
     identities_by_profile: dict[int, list[int]] = defaultdict(list)
     for pk, profile_id in Identity.objects.filter(profile_id__in=rows).values_list("id", "profile_id"):
         identities_by_profile[profile_id].append(pk)
@@ -94,7 +95,7 @@ def derive(root_id: int, *, cut: int | None = None) -> dict[int, dict]:
         row = rows[pk]
         members = subtree(pk)
         keys = sorted(k for member in members for k in keys_by_profile[member])
-        held_keys = {key_id for _, key_id, _ in keys}
+        held_keys = {key_id for _, key_id, _, _ in keys}
         held_identities = sorted(i for member in members for i in identities_by_profile[member])
         base = row.base or {**values_of(row), "at": None}
         since = base.get("at")
@@ -119,7 +120,8 @@ def derive(root_id: int, *, cut: int | None = None) -> dict[int, dict]:
                 _fold_edit(v, item, held_keys, set(held_identities))
         for field, key_kind in PRIMARY_FIELDS.items():
             if v[field] not in held_keys:
-                v[field] = next((key_id for _, key_id, kind in keys if kind == key_kind), None)
+                # Never an invalid value: one typed as invalid was kept only as a secondary key.
+                v[field] = next((key_id for _, key_id, kind, valid in keys if kind == key_kind and valid), None)
         if v["main"] not in held_identities:
             v["main"] = held_identities[0] if held_identities else None
         v["absorbed_count"] = len(members) - 1

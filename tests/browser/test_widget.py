@@ -4,7 +4,8 @@ import pytest
 from playwright.sync_api import expect
 
 from conversations.models import Conversation
-from tests.factories import inbound
+from tests.factories import inbound, process_inbound
+from tests.worker import run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,6 +29,7 @@ def test_visitor_prechat_with_a_known_email_chats_and_the_agent_sees_message_and
     widget.get_by_label("Message").fill("Hi, do you have it in red?")
     widget.get_by_role("button", name="Send").click()
     expect(widget.locator(".msg.visitor")).to_have_text("Hi, do you have it in red?")
+    process_inbound()  # what the inbound worker does with the visitor's message
 
     conversation = Conversation.objects.get(channel=webchat)
     agent_page = login(agent)
@@ -40,8 +42,6 @@ def test_visitor_prechat_with_a_known_email_chats_and_the_agent_sees_message_and
     agent_page.locator("#body").fill("Yes, we have red!")
     agent_page.get_by_role("button", name="Send").click()
     expect(agent_page.locator("#timeline")).to_contain_text("Yes, we have red!")
-
-    from tests.worker import run_worker
 
     run_worker()  # the worker marks the web chat reply sent; the widget fetches it
     expect(widget.locator(".msg.agent")).to_have_text("Yes, we have red!", timeout=5000)

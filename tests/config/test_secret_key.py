@@ -37,7 +37,12 @@ def test_production_like_settings_with_every_security_setting_pass_check_deploy(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
         env={
-            **{k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "DEBUG")},
+            # DJANGO_ALLOW_ASYNC_UNSAFE: set by the browser tests' conftest when they share this process.
+            **{
+                k: v
+                for k, v in os.environ.items()
+                if k not in ("SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")
+            },
             "DJANGO_SETTINGS_MODULE": "config.settings",
             "DEBUG": "False",
             "HTTPS": "True",
