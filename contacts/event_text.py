@@ -102,19 +102,28 @@ def _assigned(data: dict) -> str:
         text = _("Routed to team %(team)s") % {"team": team}
     else:
         text = _("Unassigned")
-    if by:
-        text += " " + (_("(by a workflow)") if by == "workflow" else _("(by %(by)s)") % {"by": by})
+    if by == "workflow":
+        text += " " + _("(by a workflow)")
+    elif by == "merge":  # a merge carried the closed conversation's assignee over
+        text += " " + _("(carried over by a merge)")
+    elif by:
+        text += " " + _("(by %(by)s)") % {"by": by}
     return text
 
 
-def _reason(data: dict) -> str:
+def reason_text(reason: str) -> str:
+    """A change's reason code ("merge", "unmerge", "workflow") in the reader's language."""
     reasons = {
         "merge": pgettext("closed or reopened because of", "merge"),
         "unmerge": pgettext("closed or reopened because of", "unmerge"),
         "workflow": pgettext("closed or reopened because of", "workflow"),
     }
+    return str(reasons.get(reason, reason))
+
+
+def _reason(data: dict) -> str:
     reason = data.get("reason")
-    return f" ({reasons.get(reason, reason)})" if reason else ""
+    return f" ({reason_text(reason)})" if reason else ""
 
 
 def _merged(data: dict) -> str:

@@ -17,10 +17,11 @@ folded oldest first:
   an unmerged profile) is skipped, as if it never happened.
 
 Then a primary e-mail or phone that X's profiles do not hold falls back to the oldest valid key of
-that kind they hold (none when they hold only invalid ones), and the main channel to their first identity. Because every value is derived,
-unmerging a profile leaves the remaining contact exactly as if it had never been merged (its
-choices and the edits made since are simply folded again without it), whatever the order of
-merges and unmerges, and the split-off profile gets its own values back plus its own activity.
+that kind they hold (none when they hold only invalid ones), and the main channel to their first
+identity. Because every value is derived, unmerging a profile leaves the remaining contact exactly
+as if it had never been merged (its choices and the edits made since are simply folded again
+without it), whatever the order of merges and unmerges, and the split-off profile gets its own
+values back plus its own activity.
 """
 
 from collections import defaultdict

@@ -5,6 +5,7 @@ from django.utils.translation import gettext, ngettext
 from channels import platforms
 from config.cursors import cursor_of
 from contacts.event_text import event_text as _event_text
+from contacts.event_text import reason_text
 from conversations.selectors import COUNT_CAP
 
 register = template.Library()
@@ -26,6 +27,12 @@ def channel_badge(channel, main: bool = False):
 def event_text(event) -> str:
     """A timeline event in the reader's language (from its structured data)."""
     return _event_text(event)
+
+
+@register.filter
+def change_reason(reason: str) -> str:
+    """A history row's change reason in the reader's language."""
+    return reason_text(reason)
 
 
 @register.simple_tag
