@@ -55,7 +55,7 @@ demo: install
 	$(DEMO_ENV) $(RUN) python manage.py demo_sink --port $(SINK_PORT) --smtp-port $(SMTP_SINK_PORT) & sink=$$!; \
 	$(DEMO_ENV) $(RUN) python manage.py db_worker --no-reload & worker=$$!; \
 	$(DEMO_ENV) $(RUN) python manage.py inbound_worker & inbound=$$!; \
-	$(DEMO_ENV) $(RUN) uvicorn config.asgi:application --host 127.0.0.1 --port $(STREAM_PORT) --log-level warning & stream=$$!; \
+	$(DEMO_ENV) $(RUN) uvicorn config.asgi:application --host 127.0.0.1 --port $(STREAM_PORT) --log-level warning --timeout-graceful-shutdown 1 & stream=$$!; \
 	trap "kill $$worker $$inbound $$sink $$stream" EXIT; \
 	$(DEMO_ENV) $(RUN) python manage.py runserver --noreload 127.0.0.1:$(PORT)
 

@@ -66,6 +66,9 @@ def pages_and_stream(**env):
             str(stream_port),
             "--log-level",
             "warning",
+            # Open streams never end by themselves: do not wait for them when stopping.
+            "--timeout-graceful-shutdown",
+            "1",
         ],
     ]
     processes = [
