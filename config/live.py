@@ -35,7 +35,7 @@ from config.workspace.models import User
 from contacts.models import Contact
 from conversations.models import Message
 from conversations.selectors import COUNT_CAP, inbox_counts
-from merging.selectors import contact_groups, visible_suggestions
+from merging.selectors import contact_groups, open_group_count, visible_suggestions
 
 logger = logging.getLogger(__name__)
 
@@ -216,9 +216,8 @@ def counts(request: HttpRequest) -> JsonResponse:
     `?contact=<id>` also that contact's merge-suggestion badge (if the user may see the contact)."""
     user = request.user
     figures = inbox_counts(user)
-    suggestions = visible_suggestions(user).values("pk")[:COUNT_CAP].count()
     data = {name: _capped(value) for name, value in figures.items()}
-    data["suggestions"] = _capped(suggestions)
+    data["suggestions"] = _capped(open_group_count(user))  # groups, as the dashboard counts them
     unread = ngettext(
         "%(counter)s conversation with unread messages",
         "%(counter)s conversations with unread messages",

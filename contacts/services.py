@@ -99,7 +99,9 @@ def contact_key_add(
         # A user's pick is an edit of the contact; an identity's (a number change) is also its profile's.
         editors = {contact.pk} if profile is None else {contact.pk, profile.pk}
         edit_log(profile_ids=editors, field=str(kind), value=key.pk)
-    if not never_primary and (make_primary or getattr(contact, f"{primary_field}_id") is None):
+    # A first key becomes primary by itself only when valid (as `contacts.profiles.derive` falls back).
+    first_valid = getattr(contact, f"{primary_field}_id") is None and key.is_valid
+    if not never_primary and (make_primary or first_valid):
         setattr(contact, primary_field, key)
         contact.save(update_fields=[primary_field, "updated_at"])
     return key

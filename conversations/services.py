@@ -135,7 +135,10 @@ def conversation_mark_read(*, conversation: Conversation) -> None:
         live_notify("conversation", conversation=conversation)
 
 
-def conversation_close(*, actor, conversation: Conversation, reason: str = "") -> Conversation:
+def conversation_close(
+    *, actor, conversation: Conversation, reason: str = "", continues_in: Conversation | None = None
+) -> Conversation:
+    """Close it; `continues_in`: the conversation that goes on instead (a merge keeps the other one)."""
     _require_sees(actor, conversation)
     with transaction.atomic():
         conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
@@ -149,7 +152,7 @@ def conversation_close(*, actor, conversation: Conversation, reason: str = "") -
             conversation=conversation,
             kind=EventKind.CONVERSATION_CLOSED,
             actor=actor,
-            data={"reason": reason} if reason else {},
+            data=({"reason": reason} if reason else {}) | ({"continues_in": continues_in.pk} if continues_in else {}),
         )
     return conversation
 

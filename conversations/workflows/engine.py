@@ -274,6 +274,7 @@ def _save_answer(run: WorkflowRun, step: dict, value) -> None:
             raw=value,
             source=KeySource.WORKFLOW,
             identity=answer.identity if answer else None,  # who gave the answer (an unverified claim)
+            profile=answer.identity.profile if answer else None,  # it leaves with that profile on unmerge
         )
         suggestions_refresh(contact_id=contact.pk)  # a collected phone or e-mail can raise a suggestion
     elif save_to.startswith("contact.property:"):

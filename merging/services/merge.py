@@ -234,7 +234,7 @@ def _close_one_open_conversation(target: Contact, source: Contact) -> Conversati
     if len(open_ones) < 2:
         return None
     surviving, closing = open_ones[0], open_ones[1]
-    closed = conversation_close(actor=None, conversation=closing, reason="merge")
+    closed = conversation_close(actor=None, conversation=closing, reason="merge", continues_in=surviving)
     if (
         surviving.assignee_id is None
         and closing.assignee_id is not None

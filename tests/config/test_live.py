@@ -62,9 +62,7 @@ def test_scoped_event_keeps_only_what_the_user_may_see(agent_without_access, man
     from guardian.shortcuts import assign_perm
 
     assign_perm("channels.access_channel", agent_without_access, telegram)
-    payload = json.dumps(
-        {"t": "message", "items": [["message", 1, [whatsapp.pk]], ["conversation", 2, [whatsapp.pk]]]}
-    )
+    payload = json.dumps({"t": "message", "items": [["message", 1, [whatsapp.pk]], ["conversation", 2, [whatsapp.pk]]]})
     assert scoped_event(permissions.channel_ids(agent_without_access), payload) is None
     assert scoped_event(permissions.channel_ids(manager), payload) == {
         "t": "message",
@@ -86,6 +84,14 @@ def test_a_suggestion_reaches_only_users_who_see_both_contacts(agent_without_acc
 def test_the_stream_answers_204_under_wsgi_so_the_page_polls(client, agent):
     client.force_login(agent)
     assert client.get(reverse("live_stream")).status_code == 204
+
+
+def test_the_live_suggestion_count_counts_groups_as_the_dashboard_does(client, manager, webchat):
+    for n in range(5):  # five visitors sharing one e-mail: one group (of four suggestions)
+        inbound(webchat, f"s{n}", "hi", email="shared@example.com")
+    client.force_login(manager)
+    assert client.get(reverse("live_counts")).json()["suggestions"] == "1"
+    assert 'data-live-count="suggestions">1<' in client.get(reverse("dashboard")).content.decode()
 
 
 def test_counts_are_the_users_own(client, agent, agent_without_access, whatsapp):

@@ -1,10 +1,12 @@
 """The merge dialog at every entry point: which contact is kept, what the merge will do, why it was
 suggested, and Undo right after."""
 
+from datetime import timedelta
+
 from django.urls import reverse
 
 from config.workspace.models import Workspace
-from contacts.models import Contact
+from contacts.models import Contact, Event, EventKind
 from conversations.models import Conversation, ConversationStatus
 from conversations.services import conversation_assign
 from merging.models import MergeRecord, MergeSuggestion
@@ -215,3 +217,12 @@ def test_after_merging_one_member_the_next_of_the_group_is_offered(client, manag
     following = MergeSuggestion.objects.get(status="open")
     assert {following.contact_a_id, following.contact_b_id} == {kept.pk, second.pk}
     assert "Next in this group" in body and f"suggestion={following.pk}" in body
+
+
+def test_the_conversation_a_merge_closes_says_where_it_continues(whatsapp, telegram, manager):
+    kept = inbound(whatsapp, "6281234567890", "later", name="Sheena").conversation
+    closed = inbound(telegram, "5123456789", "earlier", name="Sheena T").conversation
+    Conversation.objects.filter(pk=closed.pk).update(last_message_at=kept.last_message_at - timedelta(hours=1))
+    contact_merge(actor=manager, target=kept.contact, source=closed.contact)
+    event = Event.objects.get(conversation=closed, kind=EventKind.CONVERSATION_CLOSED)
+    assert event.data == {"reason": "merge", "continues_in": kept.pk}

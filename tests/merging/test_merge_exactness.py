@@ -3,7 +3,7 @@
 import pytest
 
 from channels.models import ChannelIdentity
-from contacts.models import Comment, Contact, ContactKey, Event, EventKind
+from contacts.models import Comment, Contact, ContactKey, Event, EventKind, KeyKind
 from contacts.profiles import derive
 from contacts.services import comment_add, contact_profile_update, contact_set_main_identity
 from conversations.models import Conversation, Message
@@ -169,3 +169,14 @@ def test_the_unmerge_preview_is_what_the_unmerge_writes(webchat, telegram, manag
     after = {**derive(a.pk), **derive(b.pk)}
     assert after == plan.values
     assert fresh(a).name == "Ann" and fresh(b).name == "Dee" and fresh(d).root_id == b.pk
+
+
+def test_an_invalid_phone_never_becomes_primary_by_itself_and_derivation_agrees(webchat, manager):
+    kept = contact_of(inbound(webchat, "v1", "hi", name="A"))
+    merged = contact_of(inbound(webchat, "v2", "hi", name="B"))
+    contact_merge(actor=manager, target=kept, source=merged)
+    inbound(webchat, "v2", "my number", phone="12")  # the merged profile's identity reveals an invalid phone
+    kept.refresh_from_db()
+    assert kept.primary_phone_id is None
+    assert ContactKey.objects.filter(kind=KeyKind.PHONE, profile=merged).exists()
+    assert derive(kept.pk)[kept.pk]["phone"] is None  # what the next merge or unmerge would write
