@@ -1,6 +1,6 @@
 """Merging two contacts: one service behind every entry point.
 
-Lock order: both contact rows in ascending id order (`lock_contacts`), then the suggestion,
+Lock order: both contacts with their merged profiles, in ascending id order (`lock_contacts`), then the suggestion,
 then the conversation the merge closes (through `conversations.services.conversation_close`).
 
 Derive, don't patch: the merge records its choices on the source's row and the visible values
@@ -154,7 +154,7 @@ def contact_merge_back(*, actor, record: MergeRecord, choices: dict) -> MergeRec
 def _merge(actor, target_id: int, source_id: int, choices, suggestion, under_id: int | None = None) -> MergeRecord:
     with transaction.atomic():
         locked = lock_contacts(target_id, source_id)
-        if len(locked) != 2:
+        if target_id == source_id or target_id not in locked or source_id not in locked:
             raise MergeRefused(_("Pick two different contacts to merge."))
         target, source = locked[target_id], locked[source_id]
         if suggestion is not None:

@@ -4,8 +4,11 @@ No per-row Python: each model is one UPDATE. Messages never move: they follow th
 conversation, so the cost of a merge does not grow with the number of messages.
 """
 
+import random
+import time
+
 from django.db import transaction
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.db.utils import OperationalError
 
 from channels.models import ChannelIdentity
@@ -56,8 +59,10 @@ def tree_rederive(*, actor, reason: str, root_id: int, values: dict[int, dict] |
 
 
 def lock_contacts(*ids: int) -> dict[int, Contact]:
-    """Lock contact rows in ascending id order (the lock order every service follows)."""
-    rows = Contact.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    """Lock these contact rows and the profiles merged into them, all in ascending id order (the
+    lock order every service follows). The profiles too: `tree_rederive` writes them, and taking
+    their locks only then would wait on an unmerge that holds a profile and waits for its root."""
+    rows = Contact.objects.select_for_update().filter(Q(pk__in=ids) | Q(root_id__in=ids)).order_by("pk")
     return {contact.pk: contact for contact in rows}
 
 
@@ -77,3 +82,4 @@ def with_retries(operation, attempts: int = 5):
                 or transaction.get_connection().in_atomic_block
             ):
                 raise
+            time.sleep(random.uniform(0, 0.05 * 2**attempt))  # do not meet the same transaction again
