@@ -44,6 +44,8 @@ def test_visitor_prechat_with_a_known_email_chats_and_the_agent_sees_message_and
     expect(agent_page.locator("#timeline")).to_contain_text("Yes, we have red!")
 
     run_worker()  # the worker marks the web chat reply sent; the widget fetches it
+    # The agent's page shows it sent without a reload (live_server is WSGI: no stream, the page polls).
+    expect(agent_page.locator("#timeline .message.out .status")).to_have_text("Sent", timeout=5000)
     expect(widget.locator(".msg.agent")).to_have_text("Yes, we have red!", timeout=5000)
     visitor.reload()
     visitor.locator("#mergeinbox-widget").get_by_role("button", name="Chat with us").click()
