@@ -1,6 +1,7 @@
 """Public endpoints of the web chat widget. Visitors authenticate with their session token."""
 
 import json
+from functools import wraps
 from pathlib import Path
 
 from django.conf import settings
@@ -155,15 +156,27 @@ def _session(request: HttpRequest, channel: Channel):
 UNKNOWN_SESSION = {"error": "Unknown or expired session; start a new chat."}
 
 
+def visitor_endpoint(view):
+    """A widget endpoint of a visitor's chat: the CORS preflight answered, the channel found and
+    the visitor's session required (401 without one); the view gets both."""
+
+    @wraps(view)
+    def endpoint(request: HttpRequest, public_id) -> HttpResponse:
+        channel = _channel(public_id)
+        if request.method == "OPTIONS":
+            return _cors(HttpResponse())
+        session = _session(request, channel)
+        if session is None:
+            return _json(UNKNOWN_SESSION, status=401)
+        return view(request, channel, session)
+
+    return endpoint
+
+
 @csrf_exempt
 @require_http_methods(["GET", "POST", "OPTIONS"])
-def widget_messages(request: HttpRequest, public_id) -> HttpResponse:
-    channel = _channel(public_id)
-    if request.method == "OPTIONS":
-        return _cors(HttpResponse())
-    session = _session(request, channel)
-    if session is None:
-        return _json(UNKNOWN_SESSION, status=401)
+@visitor_endpoint
+def widget_messages(request: HttpRequest, channel: Channel, session) -> HttpResponse:
     if request.method == "POST":
         if refused := _refused(request, channel, message_limits()):
             return refused
@@ -212,14 +225,9 @@ def widget_file(request: HttpRequest, public_id, token: str) -> HttpResponse:
 
 @csrf_exempt
 @require_http_methods(["POST", "OPTIONS"])
-def widget_seen(request: HttpRequest, public_id) -> HttpResponse:
+@visitor_endpoint
+def widget_seen(request: HttpRequest, channel: Channel, session) -> HttpResponse:
     """The widget has shown our replies up to `up_to`: they count as delivered."""
-    channel = _channel(public_id)
-    if request.method == "OPTIONS":
-        return _cors(HttpResponse())
-    session = _session(request, channel)
-    if session is None:
-        return _json(UNKNOWN_SESSION, status=401)
     up_to = (_body(request) or {}).get("up_to")
     if not isinstance(up_to, int) or isinstance(up_to, bool) or up_to < 0:
         return _json({"error": 'Send {"up_to": <message id>}.'}, status=400)
