@@ -116,6 +116,7 @@ class Command(BaseCommand):
             "match_value",
             "is_valid",
             "source",
+            "verified",
             "created_at",
         ]
         for n in range(count):
@@ -124,11 +125,11 @@ class Command(BaseCommand):
             if n % 2:  # e-mail, sometimes in another case
                 value = f"user{person}@example.com"
                 raw = value.upper() if rng.random() < 0.3 else value
-                yield f"{pk}\t{pk}\t{pk}\temail\t{raw}\t{value}\t{value}\tt\tchannel\t{at}\n"
+                yield f"{pk}\t{pk}\t{pk}\temail\t{raw}\t{value}\t{value}\tt\tchannel\tt\t{at}\n"
             else:  # phone, typed in one of several formats
                 e164, digits = _phone(person)
                 raw = rng.choice(PHONE_FORMATS).format(a=digits[:3], b=digits[3:7], c=digits[7:])
-                yield f"{pk}\t{pk}\t{pk}\tphone\t{raw}\t{e164}\t{e164}\tt\tchannel\t{at}\n"
+                yield f"{pk}\t{pk}\t{pk}\tphone\t{raw}\t{e164}\t{e164}\tt\tchannel\tt\t{at}\n"
 
     def _identities(self, offset, count, channels):
         yield [
