@@ -6,6 +6,7 @@ from guardian.shortcuts import assign_perm
 from channels.models import ChannelKind
 from config.workspace.models import Role, Workspace
 from tests.factories import UserFactory, make_channel
+from tests.servers import stop_in_background
 
 
 def _delete_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
@@ -114,4 +115,4 @@ def platform(worker_env, settings):
     )
     settings.META_GRAPH_API_BASE = state.url  # profile look-ups made while processing in the test process
     yield state
-    server.shutdown()
+    stop_in_background(server)

@@ -37,11 +37,13 @@ def serious_violations(page) -> list[str]:
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
-def test_axe_finds_nothing_serious_on_any_main_page(login, live_server, page, manager, workspace, viewport):
+def test_axe_finds_nothing_serious_on_any_main_page(
+    login_through_the_form, live_server, page, manager, workspace, viewport
+):
     page.set_viewport_size(viewport)
     page.goto(f"{live_server.url}/login/")
     found = {"login": serious_violations(page)}
-    login(manager)
+    login_through_the_form(manager)
     for name, path in main_pages(workspace):
         visit(page, live_server.url, path)
         found[name] = serious_violations(page)

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.main_pages import build_workspace, main_pages, visit
+from tests.servers import stop_in_background
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -93,7 +94,7 @@ def host_site(live_server, webchat):
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}/"
-    server.shutdown()
+    stop_in_background(server)
 
 
 def test_widget_on_another_origin_works_under_that_sites_strict_policy(browser, live_server, webchat, host_site):

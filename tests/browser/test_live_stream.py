@@ -97,10 +97,11 @@ def test_an_agent_learns_nothing_about_channels_they_cannot_access(servers, brow
     page.evaluate(
         """(url) => { window.streamed = [];
         const source = new EventSource(url, {withCredentials: true});
+        source.addEventListener("ready", () => { window.streamReady = true; });
         source.addEventListener("change", (e) => window.streamed.push(JSON.parse(e.data))); }""",
         page.locator("body").get_attribute("data-stream-url"),
     )
-    page.wait_for_timeout(300)
+    page.wait_for_function("() => window.streamReady")  # the server sends "ready" once it listens
     inbound(whatsapp, "6281234567890", "secret on whatsapp", name="Hidden")
     inbound(telegram, "777001", "second on telegram")
     expect(page.locator("#timeline")).to_contain_text("second on telegram", timeout=LIVE)
