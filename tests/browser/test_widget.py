@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from conversations.models import Conversation
 from tests.factories import inbound, process_inbound
-from tests.worker import run_worker
+from tests.worker import run_tasks
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -45,7 +45,7 @@ def test_visitor_prechat_with_a_known_email_chats_and_the_agent_sees_message_and
     agent_page.get_by_role("button", name="Send").click()
     expect(agent_page.locator("#timeline")).to_contain_text("Yes, we have red!")
 
-    run_worker()  # the worker marks the web chat reply sent; the widget fetches it
+    run_tasks()  # the worker marks the web chat reply sent; the widget fetches it
     # The agent's page shows it sent without a reload (live_server is WSGI: no stream, the page polls).
     # Sent, or already Delivered: the widget may show the reply (which makes it delivered) before the
     # agent's page polls.
