@@ -97,9 +97,9 @@ def host_site(live_server, webchat):
     stop_in_background(server)
 
 
-def test_widget_on_another_origin_works_under_that_sites_strict_policy(browser, live_server, webchat, host_site):
+def test_widget_on_another_origin_works_under_that_sites_strict_policy(new_context, live_server, webchat, host_site):
     assert not host_site.startswith(live_server.url)
-    visitor = browser.new_page()
+    visitor = new_context().new_page()
     console = watch(visitor)
     visitor.goto(host_site)
     widget = visitor.locator("#mergeinbox-widget")

@@ -13,13 +13,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_visitor_prechat_with_a_known_email_chats_and_the_agent_sees_message_and_suggestion(
-    page, browser, live_server, agent, email_channel, webchat, login
+    page, new_context, live_server, agent, email_channel, webchat, login
 ):
     webchat.settings = {"prechat": {"enabled": True, "fields": ["name", "email"], "required": ["name", "email"]}}
     webchat.save()
     inbound(email_channel, "sheena@example.com", "Another colour?", name="Sheena Nelson")
 
-    visitor = browser.new_page()
+    visitor = new_context().new_page()  # a browser of its own, closed after the test
     visitor.goto(f"{live_server.url}/widget-demo/")
     widget = visitor.locator("#mergeinbox-widget")
     widget.get_by_role("button", name="Chat with us").click()
