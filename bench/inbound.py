@@ -1,12 +1,15 @@
-"""The inbound log under load: acceptance through gunicorn, processing by inbound workers, and the
-time from POST to a stored (visible) message — each beside its floor measured in the same run.
+"""The inbound log under load: acceptance through the webhooks' production server (uvicorn serving
+config.asgi), processing by inbound workers, and the time from POST to a stored (visible) message —
+each beside its floor measured in the same run.
 
-- Acceptance: signed WhatsApp webhooks through gunicorn (authenticate, one insert, NOTIFY, 200),
-  no worker running; floor: the same bodies inserted into the same table with bare psycopg.
+- Acceptance: signed WhatsApp webhooks through uvicorn (authenticate, then the group commit: the
+  rows of concurrent requests and one NOTIFY per transaction, 200 after the commit), no worker
+  running; floor: the same bodies inserted into the same table with bare psycopg, one autocommit
+  insert each.
 - Processing: N waiting deliveries (every sender writes twice: half the messages come from new
   senders) drained by one and by two `inbound_worker` processes already running; floor: the
   six-row psycopg ingest of bench/ingest.py.
-- POST to visible: gunicorn and two inbound workers together, the load offered at a steady rate
+- POST to visible: uvicorn and two inbound workers together, the load offered at a steady rate
   below the processing rate; per delivery, processed_at - received_at (the message is committed
   and the inbox's next poll shows it).
 """
@@ -47,36 +50,37 @@ def _env(database_url: str) -> dict:
     }
 
 
-# The production server as README's deployment section runs it: sync workers, (2 × cores) + 1 of
-# them (gthread workers measured here cost ~40% more CPU per webhook). BENCH_GUNICORN_THREADS=8
-# tries gthread.
-GUNICORN_THREADS = int(os.environ.get("BENCH_GUNICORN_THREADS", 1))
-GUNICORN_WORKERS = int(os.environ.get("BENCH_GUNICORN_WORKERS", 2 * (os.cpu_count() or 1) + 1))
+# The production server of webhooks as README's deployment section runs it: uvicorn serving
+# config.asgi (its group commit writes the deliveries of concurrent requests in one transaction).
+# BENCH_UVICORN_WORKERS, BENCH_UVICORN_HTTP and BENCH_UVICORN_LOOP try other settings.
+UVICORN_WORKERS = int(os.environ.get("BENCH_UVICORN_WORKERS", 2))
+UVICORN_HTTP = os.environ.get("BENCH_UVICORN_HTTP", "httptools")
+UVICORN_LOOP = os.environ.get("BENCH_UVICORN_LOOP", "uvloop")
 
 
-def _gunicorn(database_url: str, port: int, workers: int, path: str, secret: str) -> subprocess.Popen:
-    command = [sys.executable, "-m", "gunicorn", "config.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}"]
-    if GUNICORN_THREADS > 1:
-        command += ["-k", "gthread", "--threads", str(GUNICORN_THREADS)]
-    server = subprocess.Popen([*command, "--preload", "--log-level", "warning"], cwd=ROOT, env=_env(database_url))
+def _uvicorn(database_url: str, port: int, workers: int, path: str, secret: str) -> subprocess.Popen:
+    command = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--workers", str(workers), "--http", UVICORN_HTTP, "--loop", UVICORN_LOOP]
+    command += ["--log-level", "warning", "--no-access-log", "--timeout-graceful-shutdown", "5"]
+    server = subprocess.Popen(command, cwd=ROOT, env=_env(database_url))
     _wait_for(server, port)
-    _warm_up(port, path, secret, workers * max(1, GUNICORN_THREADS))
+    _warm_up(port, path, secret, workers)
     _clear(database_url)
     return server
 
 
 def _wait_for(server: subprocess.Popen, port: int, seconds: float = 120) -> None:
-    """gunicorn answering (a loaded machine can take a minute to import Django in every worker)."""
+    """The server answering (a loaded machine can take a minute to import Django in every worker)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {server.returncode} (port {port} taken?)")
+            raise RuntimeError(f"the server exited with {server.returncode} (port {port} taken?)")
         try:
             http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/login/")
             return
         except OSError:
             time.sleep(0.2)
-    raise RuntimeError("gunicorn did not start")
+    raise RuntimeError("the server did not start")
 
 
 def _warm_up(port: int, path: str, secret: str, workers: int) -> None:
@@ -141,11 +145,11 @@ def _summary(latencies: list[float], elapsed: float, errors: int) -> dict:
 
 
 def measure_acceptance(
-    database_url: str, public_id: str, secret: str, seconds: int = 10, workers: int = GUNICORN_WORKERS
+    database_url: str, public_id: str, secret: str, seconds: int = 10, workers: int = UVICORN_WORKERS
 ) -> dict:
     _clear(database_url)
     port = 18500 + os.getpid() % 400
-    server = _gunicorn(database_url, port, workers, f"/webhooks/{public_id}/", secret)
+    server = _uvicorn(database_url, port, workers, f"/webhooks/{public_id}/", secret)
     try:
         with multiprocessing.Pool(LOAD_PROCESSES) as pool:
             started = time.monotonic()
@@ -156,9 +160,19 @@ def measure_acceptance(
         _stop([server])
     summary = _summary([x for r in results for x in r[0]], elapsed, sum(r[1] for r in results))
     summary["workers"] = workers
-    summary["threads"] = GUNICORN_THREADS
+    summary["server"] = f"uvicorn --http {UVICORN_HTTP} --loop {UVICORN_LOOP}"
+    summary |= _batches(database_url)
     _clear(database_url)
     return summary
+
+
+def _batches(database_url: str) -> dict:
+    """How the accepted rows were grouped: rows inserted by one transaction share its xmin."""
+    with psycopg.connect(_pg(database_url), autocommit=True) as connection:
+        transactions, rows = connection.execute(
+            "SELECT count(DISTINCT xmin::text), count(*) FROM channels_inbounddelivery"
+        ).fetchone()
+    return {"transactions": transactions, "rows_per_commit": rows / transactions if transactions else 0}
 
 
 def _floor_insert_worker(args):
@@ -293,7 +307,7 @@ def measure_post_to_visible(
 ) -> dict:
     _clear(database_url)
     port = 18900 + os.getpid() % 90
-    processes = [_gunicorn(database_url, port, 3, f"/webhooks/{public_id}/", secret)]
+    processes = [_uvicorn(database_url, port, UVICORN_WORKERS, f"/webhooks/{public_id}/", secret)]
     processes += _inbound_workers(database_url, inbound)
     try:
         with multiprocessing.Pool(LOAD_PROCESSES) as pool:
