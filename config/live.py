@@ -29,8 +29,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
 from config.notify import LIVE_CHANNEL
-from config.pg import conninfo
 from config.params import parse_id
+from config.pg import conninfo
 from config.workspace import permissions
 from config.workspace.models import User
 from contacts.models import Contact
