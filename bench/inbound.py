@@ -62,6 +62,11 @@ def _uvicorn(database_url: str, port: int, workers: int, path: str, secret: str)
     command = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", str(port)]
     command += ["--workers", str(workers), "--http", UVICORN_HTTP, "--loop", UVICORN_LOOP]
     command += ["--log-level", "warning", "--no-access-log", "--timeout-graceful-shutdown", "5"]
+    if os.environ.get("BENCH_SERVER") == "granian":
+        command = [sys.executable, "-m", "granian", "--interface", "asginl", "--host", "127.0.0.1", "--port", str(port)]
+        command += ["--workers", str(workers), "--loop", UVICORN_LOOP, "--http", "1", "--no-ws"]
+        command += ["--log-level", "warning"]
+        command += os.environ.get("BENCH_GRANIAN_ARGS", "").split() + ["config.asgi:application"]
     server = subprocess.Popen(command, cwd=ROOT, env=_env(database_url))
     _wait_for(server, port)
     _warm_up(port, path, secret, workers)
@@ -151,19 +156,72 @@ def measure_acceptance(
     port = 18500 + os.getpid() % 400
     server = _uvicorn(database_url, port, workers, f"/webhooks/{public_id}/", secret)
     try:
+        server_cpu, database_cpu = _cpu_seconds(_family(server.pid)), _cpu_seconds(_backends(database_url))
         with multiprocessing.Pool(LOAD_PROCESSES) as pool:
             started = time.monotonic()
-            args = [(port, f"/webhooks/{public_id}/", secret, seconds, s) for s in range(LOAD_PROCESSES)]
-            results = pool.map(_worker, args)
+            args = [(_worker, (port, f"/webhooks/{public_id}/", secret, seconds, s)) for s in range(LOAD_PROCESSES)]
+            results = pool.map(_timed, args)
             elapsed = time.monotonic() - started
+        server_cpu = _cpu_seconds(_family(server.pid)) - server_cpu
+        database_cpu = _cpu_seconds(_backends(database_url)) - database_cpu
     finally:
         _stop([server])
-    summary = _summary([x for r in results for x in r[0]], elapsed, sum(r[1] for r in results))
+    summary = _summary([x for (r, _) in results for x in r[0]], elapsed, sum(r[1] for (r, _) in results))
     summary["workers"] = workers
-    summary["server"] = f"uvicorn --http {UVICORN_HTTP} --loop {UVICORN_LOOP}"
+    summary["server"] = os.environ.get("BENCH_SERVER") or f"uvicorn --http {UVICORN_HTTP} --loop {UVICORN_LOOP}"
     summary |= _batches(database_url)
+    summary["cpu_ms"] = _cpu_split(summary["count"], sum(cpu for _, cpu in results), server_cpu, database_cpu)
     _clear(database_url)
     return summary
+
+
+def _timed(args):
+    """Run a load function in this pool process; its result and the CPU seconds the process spent."""
+    function, function_args = args
+    started = time.process_time()
+    result = function(function_args)
+    return result, time.process_time() - started
+
+
+def _cpu_seconds(pids) -> float:
+    """User + system CPU seconds spent so far by these processes (those that still run)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _family(pid: int) -> list[int]:
+    """A process and its children (uvicorn's workers)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                children.append(int(stat.parent.name))
+        except (OSError, ValueError):
+            continue
+    return [pid, *children]
+
+
+def _backends(database_url: str) -> list[int]:
+    """PostgreSQL's server processes connected to this database (not its shared background processes)."""
+    with psycopg.connect(_pg(database_url), autocommit=True) as connection:
+        return [
+            pid
+            for (pid,) in connection.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ]
+
+
+def _cpu_split(count: int, load: float, server: float, database: float) -> dict:
+    """CPU milliseconds per delivery: load generator, server, PostgreSQL backends (WAL writer excluded)."""
+    per = 1000 / max(count, 1)
+    return {"load": round(load * per, 3), "server": round(server * per, 3), "postgres": round(database * per, 3)}
 
 
 def _batches(database_url: str) -> dict:
@@ -180,8 +238,11 @@ def _floor_insert_worker(args):
     count, latencies = [0], []
     deadline = time.monotonic() + seconds
 
+    backend_cpu = []
+
     def run(thread):
         with psycopg.connect(_pg(database_url), autocommit=True) as connection:
+            backend = connection.info.backend_pid
             n = 0
             while time.monotonic() < deadline:
                 n += 1
@@ -201,13 +262,14 @@ def _floor_insert_worker(args):
                 )
                 latencies.append((time.perf_counter() - started) * 1000)
                 count[0] += 1
+            backend_cpu.append(_cpu_seconds([backend]))  # after the clock: the backend's whole life
 
     threads = [threading.Thread(target=run, args=(t,)) for t in range(THREADS_PER_PROCESS)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return latencies
+    return latencies, sum(backend_cpu)
 
 
 def measure_acceptance_floor(database_url: str, channel_id: int, seconds: int = 10) -> dict:
@@ -215,11 +277,15 @@ def measure_acceptance_floor(database_url: str, channel_id: int, seconds: int = 
     with multiprocessing.Pool(LOAD_PROCESSES) as pool:
         started = time.monotonic()
         results = pool.map(
-            _floor_insert_worker, [(database_url, channel_id, seconds, s) for s in range(LOAD_PROCESSES)]
+            _timed, [(_floor_insert_worker, (database_url, channel_id, seconds, s)) for s in range(LOAD_PROCESSES)]
         )
         elapsed = time.monotonic() - started
     _clear(database_url)
-    return _summary([x for r in results for x in r], elapsed, 0)
+    summary = _summary([x for (r, _), _ in results for x in r], elapsed, 0)
+    load, database = sum(cpu for _, cpu in results), sum(r[1] for r, _ in results)
+    summary["cpu_ms"] = _cpu_split(summary["count"], load, 0, database)
+    del summary["cpu_ms"]["server"]
+    return summary
 
 
 def _seed_waiting(database_url: str, channel_id: int, count: int, tag: str) -> None:

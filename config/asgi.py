@@ -19,6 +19,7 @@ from django.core.asgi import get_asgi_application
 from django.core.exceptions import DisallowedHost, RequestAborted
 from django.core.handlers.asgi import ASGIRequest
 from django.core.handlers.exception import response_for_exception
+from django.utils.datastructures import CaseInsensitiveMapping
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django_application = get_asgi_application()
@@ -30,19 +31,12 @@ WEBHOOK_PATH = re.compile(r"^/webhooks/([0-9a-fA-F-]{32,36})/$")
 
 async def application(scope, receive, send):
     match = WEBHOOK_PATH.match(scope.get("path", "")) if scope["type"] == "http" else None
-    if match is None or scope["method"] != "POST":
-        return await django_application(scope, receive, send)
+    if match is None or scope["method"] != "POST" or not _host_allowed(scope):
+        return await django_application(scope, receive, send)  # a refused Host: a 400, logged as Django does
     try:
         public_id = uuid.UUID(match.group(1))
     except ValueError:
         return await django_application(scope, receive, send)
-    request = ASGIRequest(scope, io.BytesIO())  # headers and META only: the body is read below
-    try:
-        request.get_host()
-    except DisallowedHost:
-        request = None
-    if request is None:
-        return await django_application(scope, receive, send)  # a 400, logged as Django does
 
     async def read_body(limit: int) -> bytes:
         chunks, size = [], 0
@@ -57,11 +51,11 @@ async def application(scope, receive, send):
         return b"".join(chunks)
 
     try:
-        response = await webhook_accept(request, public_id, read_body)
+        response = await webhook_accept(public_id, _headers(scope), read_body)
     except RequestAborted:
         return  # the platform hung up before sending its body: nothing to answer, nothing kept
     except Exception as exc:  # noqa: BLE001 - answered and logged as Django would (a 500)
-        response = response_for_exception(request, exc)
+        response = response_for_exception(ASGIRequest(scope, io.BytesIO()), exc)
     if response is None:
         return await django_application(scope, receive, send)
     content = response.content
@@ -70,3 +64,32 @@ async def application(scope, receive, send):
     headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in response.items()]
     await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
     await send({"type": "http.response.body", "body": content})
+
+
+def _headers(scope) -> CaseInsensitiveMapping:
+    """The request's headers by name in any case; repeated ones joined by commas, as Django does."""
+    fields: dict[str, str] = {}
+    for name, value in scope["headers"]:
+        name, value = name.decode("latin-1"), value.decode("latin-1")
+        fields[name] = f"{fields[name]},{value}" if name in fields else value
+    return CaseInsensitiveMapping(fields)
+
+
+_hosts_seen: dict[tuple, bool] = {}
+
+
+def _host_allowed(scope) -> bool:
+    """Whether Django's `HttpRequest.get_host()` (ALLOWED_HOSTS) takes this request's host; the answer
+    is kept per value of what it reads (Host, X-Forwarded-Host, the server's address)."""
+    key = (tuple(v for k, v in scope["headers"] if k in (b"host", b"x-forwarded-host")), scope.get("server"))
+    allowed = _hosts_seen.get(key)
+    if allowed is None:
+        try:
+            ASGIRequest(scope, io.BytesIO()).get_host()
+            allowed = True
+        except DisallowedHost:
+            allowed = False
+        if len(_hosts_seen) > 1000:
+            _hosts_seen.clear()
+        _hosts_seen[key] = allowed
+    return allowed

@@ -1,5 +1,5 @@
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 from asgiref.sync import sync_to_async
 from django.db import close_old_connections
@@ -47,7 +47,7 @@ def webhook(request: HttpRequest, public_id) -> HttpResponse:
         if wait is not None:
             return too_many_requests(wait)
     limit = webhook_max_bytes(channel)
-    if (refusal := _refuse_declared_size(request, limit)) is not None:
+    if (refusal := _refuse_declared_size(request.headers, limit)) is not None:
         return refusal
     # Read directly, not `request.body`: e-mail with attachments may exceed
     # DATA_UPLOAD_MAX_MEMORY_SIZE, which stays at WEBHOOK_MAX_BYTES for every other endpoint.
@@ -59,16 +59,17 @@ def webhook(request: HttpRequest, public_id) -> HttpResponse:
 
 
 async def webhook_accept(
-    request: HttpRequest, public_id, read_body: Callable[[int], Awaitable[bytes]]
+    public_id, headers: Mapping[str, str], read_body: Callable[[int], Awaitable[bytes]]
 ) -> HttpResponse | None:
     """A webhook POST on the ASGI hot path (`config/asgi.py`, served by uvicorn in production).
 
     The checks of `webhook`, then the delivery goes into this process's group commit
     (`channels.delivery_log.AcceptQueue`): 200 only once the transaction holding its row is
     committed; 503 (the platform retries) when it was not, and then nothing of its batch is stored.
-    `read_body(n)` reads at most about n bytes of the body. None, before anything is read, for
-    what `webhook` answers instead: an unknown channel (404) and channels whose senders are the
-    public (web chat: their rate limits count every request in the database).
+    `headers` are the request's (any case), `read_body(n)` reads at most about n bytes of the body.
+    None, before anything is read, for what `webhook` answers instead: an unknown channel (404)
+    and channels whose senders are the public (web chat: their rate limits count every request in
+    the database).
     """
     known, channel = webhook_channel_cached(public_id)
     if not known:
@@ -76,22 +77,22 @@ async def webhook_accept(
     if channel is None or channel.platform.public_senders:
         return None
     limit = webhook_max_bytes(channel)
-    if (refusal := _refuse_declared_size(request, limit)) is not None:
+    if (refusal := _refuse_declared_size(headers, limit)) is not None:
         return refusal
     body = await read_body(limit + 1)
-    if (refusal := _refuse(channel, body, request.headers, limit)) is not None:
+    if (refusal := _refuse(channel, body, headers, limit)) is not None:
         return refusal
     try:
-        delivery = await adelivery_accept(channel=channel, body=body, headers=request.headers)
+        pk = await adelivery_accept(channel=channel, body=body, headers=headers)
     except AcceptFailed:
         response = JsonResponse({"error": "not stored; try again"}, status=503)
         response["Retry-After"] = "1"
         return response
-    return JsonResponse({"accepted": delivery.pk})
+    return JsonResponse({"accepted": pk})
 
 
-def _refuse_declared_size(request: HttpRequest, limit: int) -> JsonResponse | None:
-    if int(request.META.get("CONTENT_LENGTH") or 0) > limit:
+def _refuse_declared_size(headers: Mapping[str, str], limit: int) -> JsonResponse | None:
+    if int(headers.get("Content-Length") or 0) > limit:
         return JsonResponse({"error": "body too large"}, status=413)
     return None
 
