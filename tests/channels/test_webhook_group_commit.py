@@ -23,10 +23,19 @@ pytestmark = pytest.mark.django_db(transaction=True)
 LIMIT = 4096  # WEBHOOK_MAX_BYTES of the server under test
 
 
+INLINE = 1000  # INBOUND_INLINE_MAX_BYTES of the server under test
+
+
 @pytest.fixture(scope="module")
-def server(django_db_setup, django_db_blocker):
+def media(tmp_path_factory):
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(scope="module")
+def server(django_db_setup, django_db_blocker, media):
     # A short linger makes the writer wait for the requests sent together, so they share a batch.
-    with django_db_blocker.unblock(), asgi_server(WEBHOOK_MAX_BYTES=str(LIMIT), INBOUND_ACCEPT_LINGER_MS="50") as url:
+    env = {"WEBHOOK_MAX_BYTES": str(LIMIT), "INBOUND_INLINE_MAX_BYTES": str(INLINE), "MEDIA_ROOT": str(media)}
+    with django_db_blocker.unblock(), asgi_server(INBOUND_ACCEPT_LINGER_MS="50", **env) as url:
         yield url
 
 
@@ -112,6 +121,17 @@ def test_a_body_over_the_limit_is_refused_413_whether_announced_or_not(server, w
     small = wa_body("6281234500005")
     assert post(server, whatsapp.webhook_path, small, signed_headers(whatsapp, small), chunked=True)[0] == 200
     assert [delivery_body(d) for d in InboundDelivery.objects.all()] == [small]
+
+
+def test_a_large_delivery_is_kept_in_file_storage_not_in_the_row(server, whatsapp, media, settings):
+    settings.MEDIA_ROOT = media
+    body = wa_body("6281234500008", "long " * 300)
+    assert INLINE < len(body) < LIMIT
+    status, answer = post(server, whatsapp.webhook_path, body, signed_headers(whatsapp, body))
+    assert status == 200
+    delivery = InboundDelivery.objects.get(pk=answer["accepted"])
+    assert bytes(delivery.body) == b"" and delivery.body_file and delivery.body_size == len(body)
+    assert (media / delivery.body_file).read_bytes() == body == delivery_body(delivery)
 
 
 def _accept_backends_waiting(connection) -> list[int]:
