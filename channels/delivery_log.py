@@ -1,7 +1,9 @@
 """The durable inbound log: writes on `InboundDelivery` (accept, claim, finish, replay).
 
-A webhook delivery is accepted in one insert; workers claim waiting deliveries in batches and
-process each in its own transaction (`conversations.inbound.processing`). Claims are
+A webhook delivery is accepted in one insert (on the ASGI path, together with the deliveries that
+arrive meanwhile in the same process: `AcceptQueue`, one transaction per batch); workers claim
+waiting deliveries in batches and process each in its own transaction
+(`conversations.inbound.processing`). Claims are
 `SELECT … FOR UPDATE SKIP LOCKED`, so several workers share the work, and a worker takes a
 sender's delivery only when no earlier delivery of that sender is waiting or being processed
 elsewhere: one sender's deliveries are processed in arrival order whatever the number of workers.
