@@ -39,13 +39,16 @@ def server(django_db_setup, django_db_blocker, media):
         yield url
 
 
-def post(server, path, body: bytes, headers: dict, *, chunked=False) -> tuple[int, dict]:
+def post(server, path, body: bytes, headers: dict, *, chunked=False, sent=None) -> tuple[int, dict]:
+    """POST and wait for the answer: (status, JSON answer). `sent()` is called once the request is written."""
     parts = urlsplit(server)
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
     if chunked:
         connection.request("POST", path, iter([body]), {**headers, "Content-Type": "application/json"})
     else:
         connection.request("POST", path, body, {"Content-Type": "application/json", **headers})
+    if sent is not None:
+        sent()
     response = connection.getresponse()
     content = response.read()
     connection.close()
@@ -57,14 +60,14 @@ def wa_body(phone: str, text: str = "Hello") -> bytes:
     return json.dumps(wa_text(phone, text)).encode()
 
 
-def post_together(server, channel, bodies: list[bytes]) -> list[tuple[int, dict]]:
+def post_together(server, channel, bodies: list[bytes], sent=None) -> list[tuple[int, dict]]:
     """POST every body at once, each from its own thread; the answers in the order of the bodies."""
     answers: list = [None] * len(bodies)
     start = threading.Barrier(len(bodies))
 
     def send(n: int) -> None:
         start.wait()
-        answers[n] = post(server, channel.webhook_path, bodies[n], signed_headers(channel, bodies[n]))
+        answers[n] = post(server, channel.webhook_path, bodies[n], signed_headers(channel, bodies[n]), sent=sent)
 
     threads = [threading.Thread(target=send, args=(n,)) for n in range(len(bodies))]
     for thread in threads:
@@ -150,9 +153,12 @@ def test_a_lost_database_connection_answers_every_request_of_the_batch_503_and_s
     terminated = 0
     with psycopg.connect(database_url().replace("postgres://", "postgresql://")) as locker:
         locker.execute("LOCK TABLE channels_inbounddelivery IN ACCESS EXCLUSIVE MODE")
-        sender = threading.Thread(target=lambda: answers.extend(post_together(server, whatsapp, bodies)))
+        sent = threading.Semaphore(0)
+        sender = threading.Thread(target=lambda: answers.extend(post_together(server, whatsapp, bodies, sent.release)))
         sender.start()
-        time.sleep(1)  # every request is in the server: the first batch waits for the lock, the rest queue
+        for _ in bodies:
+            sent.acquire(timeout=30)
+        time.sleep(0.5)  # every request is in the server: the first batch waits for the lock, the rest queue
         with psycopg.connect(database_url().replace("postgres://", "postgresql://"), autocommit=True) as admin:
             while sender.is_alive():
                 for pid in _accept_backends_waiting(admin):
@@ -173,6 +179,7 @@ def test_a_row_the_database_refuses_fails_its_whole_batch_and_nothing_of_it_is_s
     batch = [wa_body(f"62812349{n:05d}") for n in range(1, 7)]
     poison = batch[3]
     answers: dict = {}
+    sent = threading.Semaphore(0)
     url = database_url().replace("postgres://", "postgresql://")
     with psycopg.connect(url, autocommit=True) as admin:
         admin.execute(
@@ -191,10 +198,14 @@ def test_a_row_the_database_refuses_fails_its_whole_batch_and_nothing_of_it_is_s
                 while not _accept_backends_waiting(admin):
                     time.sleep(0.05)
                 threads.append(
-                    threading.Thread(target=lambda: answers.update(rest=post_together(server, whatsapp, batch)))
+                    threading.Thread(
+                        target=lambda: answers.update(rest=post_together(server, whatsapp, batch, sent.release))
+                    )
                 )
                 threads[1].start()
-                time.sleep(1)
+                for _ in batch:
+                    sent.acquire(timeout=30)
+                time.sleep(0.5)  # read by the server and queued behind the first batch
                 locker.rollback()
             for thread in threads:
                 thread.join(timeout=60)
