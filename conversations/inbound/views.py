@@ -2,7 +2,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 
 from asgiref.sync import sync_to_async
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -67,10 +67,12 @@ async def webhook_accept(
     (`channels.delivery_log.AcceptQueue`): 200 only once the transaction holding its row is
     committed; 503 (the platform retries) when it was not, and then nothing of its batch is stored.
     `headers` are the request's (any case), `read_body(n)` reads at most about n bytes of the body.
-    None, before anything is read, for what `webhook` answers instead: an unknown channel (404)
-    and channels whose senders are the public (web chat: their rate limits count every request in
-    the database).
+    None, before anything is read, for what `webhook` answers instead: an unknown channel (404),
+    channels whose senders are the public (web chat: their rate limits count every request in the
+    database), and every POST where the database is not PostgreSQL (the SQLite demo).
     """
+    if connection.vendor != "postgresql":
+        return None
     known, channel = webhook_channel_cached(public_id)
     if not known:
         channel = await sync_to_async(_webhook_channel_fresh)(public_id)
