@@ -5,13 +5,13 @@ message of someone new. One at a time (`pipeline.inbound_message_ingest`) each c
 statements (thirty for a new sender); here a run of them costs about fifteen in all: one look-up
 per kind of row, one insert per kind of row (with their history rows), one update per kind of
 row. The rows stored are the ones the one-at-a-time pipeline stores, built by the same builders
-(tests/conversations/test_inbound_batch.py compares both).
+(tests/channels/test_inbound_batch.py compares both).
 
 Whatever is not plain goes through the one-at-a-time pipeline, and so does every message of a
 sender that needs more than this path does: an identity whose contact a merge is moving, a sender
 whose message reveals a new key or username, a first message carrying a business-scoped id (its
-identity may exist under another id). A sender's messages never go both ways in one run, so
-each sender's messages are stored in arrival order.
+identity may exist under another id), a sender whose name the platform must be asked for. A
+sender's messages never go both ways in one run, so each sender's are stored in arrival order.
 """
 
 from collections import defaultdict
@@ -29,15 +29,13 @@ from merging.detection import contacts_with_shared_keys, suggestions_refresh
 
 
 def is_plain(channel: Channel, inbound: InboundMessage) -> bool:
-    """A new message with text only: no media to fetch, nothing it answers or changes, and no
-    profile to ask the platform for."""
+    """A new message with text only: no media to fetch, nothing it answers or changes."""
     return (
         inbound.action == Action.NEW
         and not inbound.is_edit
         and not inbound.attachments
         and not inbound.media_bytes
         and not inbound.reply_to_platform_ids
-        and (channel.platform.profile is None or bool(inbound.display_name))
     )
 
 
@@ -53,7 +51,9 @@ def plain_messages_ingest(*, channel: Channel, messages: list[InboundMessage]) -
     taken, new, left = {}, {}, []
     for external_id, sent in by_sender.items():
         identity = known.get(external_id)
-        if identity is not None and all(
+        if _needs_profile(channel, identity, sent[0]):
+            left.extend(sent)
+        elif identity is not None and all(
             identity_reveals_nothing_new(identity=identity, message=m, keys=keys[identity.profile_id]) for m in sent
         ):
             taken[external_id] = (identity, sent)
@@ -125,6 +125,13 @@ def _keys_of_profiles(profile_ids: set[int]) -> dict[int, dict[tuple[str, str], 
     ):
         keys[profile_id][(kind, value)] = keys[profile_id].get((kind, value), False) or verified
     return keys
+
+
+def _needs_profile(channel: Channel, identity: ChannelIdentity | None, first: InboundMessage) -> bool:
+    """A sender whose name the platform must be asked for (`pipeline._with_profile` asks)."""
+    if channel.platform.profile is None or first.display_name:
+        return False
+    return identity is None or not identity.display_name
 
 
 def _first_contact_is_plain(sent: list[InboundMessage]) -> bool:

@@ -17,6 +17,8 @@ from tests.factories import (
     deliver,
     email_raw,
     make_channel,
+    meta_delivery,
+    meta_message,
     post_webhook,
     process_inbound,
     tg_text,
@@ -130,11 +132,16 @@ def _rows() -> dict:
 
 
 @pytest.fixture
-def mixed_batch(client, whatsapp, telegram, email_channel, webchat):
+def mixed_batch(client, whatsapp, telegram, email_channel, webchat, platform):
     """Deliveries waiting for a worker: new senders (some writing twice), a known sender, a
     redelivery, a phone another contact already has, a reply, senders whose later message
-    reveals a username or a new e-mail and phone, other platforms."""
+    reveals a username or a new e-mail and phone, Messenger senders known and to be looked up,
+    other platforms."""
     other_number = make_channel(ChannelKind.WHATSAPP, name="Second number")
+    messenger = make_channel(ChannelKind.MESSENGER)
+    platform.profiles["9001"] = {"first_name": "Mona"}
+    platform.profiles["9002"] = {"first_name": "Noor"}
+    deliver(client, messenger, meta_delivery(meta_message("9001", "known on messenger", "m_k1")))
     deliver(client, whatsapp, _wa("6281100000001", "known, first", "wamid.k1", name="Kim"))
     deliver(client, other_number, _wa("6281100000009", "on the other number", "wamid.o1", name="Yan"))
     deliver(client, webchat, webchat_message("sess-known", "hello", name="Vic", sent_at="2026-05-01T10:00:01+00:00"))
@@ -173,6 +180,9 @@ def mixed_batch(client, whatsapp, telegram, email_channel, webchat):
                 "sess-known", "my phone", name="Vic", phone="0813-1111-2222", sent_at="2026-05-01T10:00:04+00:00"
             ),
         ),
+        (messenger, meta_delivery(meta_message("9001", "known, again", "m_k2"))),
+        (messenger, meta_delivery(meta_message("9002", "new on messenger", "m_n1"))),
+        (messenger, meta_delivery(meta_message("9002", "new, again", "m_n2"))),
     ]:
         assert post_webhook(client, channel, payload).status_code == 200
 
@@ -182,10 +192,11 @@ def test_a_batch_stores_exactly_what_one_message_at_a_time_stores(mixed_batch):
         _one_at_a_time()
         one_at_a_time = _rows()
         transaction.set_rollback(True)
-    assert "14 deliveries processed" in process_inbound()
+    assert "17 deliveries processed" in process_inbound()
     assert _rows() == one_at_a_time
-    assert len(one_at_a_time["messages"]) == 16  # nothing lost, the redelivery stored once
-    assert InboundDelivery.objects.filter(status=Status.DONE).count() == 17
+    assert len(one_at_a_time["messages"]) == 20  # nothing lost, the redelivery stored once
+    assert InboundDelivery.objects.filter(status=Status.DONE).count() == 21
+    assert Contact.objects.filter(name__in=["Mona", "Noor"]).count() == 2
 
 
 def test_new_senders_messages_join_one_conversation_in_arrival_order(mixed_batch):
