@@ -316,7 +316,7 @@ def _pending(database_url: str) -> tuple[int, int]:
     return row[0], row[1]
 
 
-def measure_processing(database_url: str, channel_id: int, workers: int, count: int = 2000) -> dict:
+def measure_processing(database_url: str, channel_id: int, workers: int, count: int = 10_000) -> dict:
     _clear(database_url)
     processes = _inbound_workers(database_url, workers)
     try:
