@@ -153,7 +153,8 @@ def render_inbound(r: dict, database: str) -> str:
             "one look-up per kind of row, one insert per kind of row with its history rows (django-simple-history's "
             "bulk helpers), one UPDATE … FROM VALUES for the identities' and conversations' bookkeeping, and the "
             "live updates of the whole run in as few NOTIFYs as they fit in: about 35 statements per claimed batch "
-            "of 100, claim and commit included, instead of 15 per known sender and 30 per new one. Anything else (media, edits, reactions, a sender "
+            "of 100, claim and commit included, instead of 15 per known sender and 30 per new one. Anything "
+            "else (media, edits, reactions, a sender "
             "whose message reveals a new key) is stored one at a time as before, each in its own savepoint. The "
             "six-row floor writes less per message (no history rows, no conversation-opened event, no duplicate "
             "detection) but commits every message on its own.",
