@@ -1,12 +1,15 @@
-"""The inbound log under load: acceptance through gunicorn, processing by inbound workers, and the
-time from POST to a stored (visible) message — each beside its floor measured in the same run.
+"""The inbound log under load: acceptance through the webhooks' production server (uvicorn serving
+config.asgi), processing by inbound workers, and the time from POST to a stored (visible) message —
+each beside its floor measured in the same run.
 
-- Acceptance: signed WhatsApp webhooks through gunicorn (authenticate, one insert, NOTIFY, 200),
-  no worker running; floor: the same bodies inserted into the same table with bare psycopg.
+- Acceptance: signed WhatsApp webhooks through uvicorn (authenticate, then the group commit: the
+  rows of concurrent requests and one NOTIFY per transaction, 200 after the commit), no worker
+  running; floor: the same bodies inserted into the same table with bare psycopg, one autocommit
+  insert each.
 - Processing: N waiting deliveries (every sender writes twice: half the messages come from new
   senders) drained by one and by two `inbound_worker` processes already running; floor: the
   six-row psycopg ingest of bench/ingest.py.
-- POST to visible: gunicorn and two inbound workers together, the load offered at a steady rate
+- POST to visible: uvicorn and two inbound workers together, the load offered at a steady rate
   below the processing rate; per delivery, processed_at - received_at (the message is committed
   and the inbox's next poll shows it).
 """
@@ -47,36 +50,42 @@ def _env(database_url: str) -> dict:
     }
 
 
-# The production server as README's deployment section runs it: sync workers, (2 × cores) + 1 of
-# them (gthread workers measured here cost ~40% more CPU per webhook). BENCH_GUNICORN_THREADS=8
-# tries gthread.
-GUNICORN_THREADS = int(os.environ.get("BENCH_GUNICORN_THREADS", 1))
-GUNICORN_WORKERS = int(os.environ.get("BENCH_GUNICORN_WORKERS", 2 * (os.cpu_count() or 1) + 1))
+# The production server of webhooks as README's deployment section runs it: uvicorn serving
+# config.asgi (its group commit writes the deliveries of concurrent requests in one transaction).
+# BENCH_UVICORN_WORKERS, BENCH_UVICORN_HTTP and BENCH_UVICORN_LOOP try other settings.
+UVICORN_WORKERS = int(os.environ.get("BENCH_UVICORN_WORKERS", 2))
+UVICORN_HTTP = os.environ.get("BENCH_UVICORN_HTTP", "httptools")
+UVICORN_LOOP = os.environ.get("BENCH_UVICORN_LOOP", "uvloop")
 
 
-def _gunicorn(database_url: str, port: int, workers: int, path: str, secret: str) -> subprocess.Popen:
-    command = [sys.executable, "-m", "gunicorn", "config.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}"]
-    if GUNICORN_THREADS > 1:
-        command += ["-k", "gthread", "--threads", str(GUNICORN_THREADS)]
-    server = subprocess.Popen([*command, "--preload", "--log-level", "warning"], cwd=ROOT, env=_env(database_url))
+def _uvicorn(database_url: str, port: int, workers: int, path: str, secret: str) -> subprocess.Popen:
+    command = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--workers", str(workers), "--http", UVICORN_HTTP, "--loop", UVICORN_LOOP]
+    command += ["--log-level", "warning", "--no-access-log", "--timeout-graceful-shutdown", "5"]
+    if os.environ.get("BENCH_SERVER") == "granian":
+        command = [sys.executable, "-m", "granian", "--interface", "asginl", "--host", "127.0.0.1", "--port", str(port)]
+        command += ["--workers", str(workers), "--loop", UVICORN_LOOP, "--http", "1", "--no-ws"]
+        command += ["--log-level", "warning"]
+        command += os.environ.get("BENCH_GRANIAN_ARGS", "").split() + ["config.asgi:application"]
+    server = subprocess.Popen(command, cwd=ROOT, env=_env(database_url))
     _wait_for(server, port)
-    _warm_up(port, path, secret, workers * max(1, GUNICORN_THREADS))
+    _warm_up(port, path, secret, workers)
     _clear(database_url)
     return server
 
 
 def _wait_for(server: subprocess.Popen, port: int, seconds: float = 120) -> None:
-    """gunicorn answering (a loaded machine can take a minute to import Django in every worker)."""
+    """The server answering (a loaded machine can take a minute to import Django in every worker)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {server.returncode} (port {port} taken?)")
+            raise RuntimeError(f"the server exited with {server.returncode} (port {port} taken?)")
         try:
             http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/login/")
             return
         except OSError:
             time.sleep(0.2)
-    raise RuntimeError("gunicorn did not start")
+    raise RuntimeError("the server did not start")
 
 
 def _warm_up(port: int, path: str, secret: str, workers: int) -> None:
@@ -141,24 +150,87 @@ def _summary(latencies: list[float], elapsed: float, errors: int) -> dict:
 
 
 def measure_acceptance(
-    database_url: str, public_id: str, secret: str, seconds: int = 10, workers: int = GUNICORN_WORKERS
+    database_url: str, public_id: str, secret: str, seconds: int = 10, workers: int = UVICORN_WORKERS
 ) -> dict:
     _clear(database_url)
     port = 18500 + os.getpid() % 400
-    server = _gunicorn(database_url, port, workers, f"/webhooks/{public_id}/", secret)
+    server = _uvicorn(database_url, port, workers, f"/webhooks/{public_id}/", secret)
     try:
+        server_cpu, database_cpu = _cpu_seconds(_family(server.pid)), _cpu_seconds(_backends(database_url))
         with multiprocessing.Pool(LOAD_PROCESSES) as pool:
             started = time.monotonic()
-            args = [(port, f"/webhooks/{public_id}/", secret, seconds, s) for s in range(LOAD_PROCESSES)]
-            results = pool.map(_worker, args)
+            args = [(_worker, (port, f"/webhooks/{public_id}/", secret, seconds, s)) for s in range(LOAD_PROCESSES)]
+            results = pool.map(_timed, args)
             elapsed = time.monotonic() - started
+        server_cpu = _cpu_seconds(_family(server.pid)) - server_cpu
+        database_cpu = _cpu_seconds(_backends(database_url)) - database_cpu
     finally:
         _stop([server])
-    summary = _summary([x for r in results for x in r[0]], elapsed, sum(r[1] for r in results))
+    summary = _summary([x for (r, _) in results for x in r[0]], elapsed, sum(r[1] for (r, _) in results))
     summary["workers"] = workers
-    summary["threads"] = GUNICORN_THREADS
+    summary["server"] = os.environ.get("BENCH_SERVER") or f"uvicorn --http {UVICORN_HTTP} --loop {UVICORN_LOOP}"
+    summary |= _batches(database_url)
+    summary["cpu_ms"] = _cpu_split(summary["count"], sum(cpu for _, cpu in results), server_cpu, database_cpu)
     _clear(database_url)
     return summary
+
+
+def _timed(args):
+    """Run a load function in this pool process; its result and the CPU seconds the process spent."""
+    function, function_args = args
+    started = time.process_time()
+    result = function(function_args)
+    return result, time.process_time() - started
+
+
+def _cpu_seconds(pids) -> float:
+    """User + system CPU seconds spent so far by these processes (those that still run)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _family(pid: int) -> list[int]:
+    """A process and its children (uvicorn's workers)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                children.append(int(stat.parent.name))
+        except (OSError, ValueError):
+            continue
+    return [pid, *children]
+
+
+def _backends(database_url: str) -> list[int]:
+    """PostgreSQL's server processes connected to this database (not its shared background processes)."""
+    with psycopg.connect(_pg(database_url), autocommit=True) as connection:
+        return [
+            pid
+            for (pid,) in connection.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ]
+
+
+def _cpu_split(count: int, load: float, server: float, database: float) -> dict:
+    """CPU milliseconds per delivery: load generator, server, PostgreSQL backends (WAL writer excluded)."""
+    per = 1000 / max(count, 1)
+    return {"load": round(load * per, 3), "server": round(server * per, 3), "postgres": round(database * per, 3)}
+
+
+def _batches(database_url: str) -> dict:
+    """How the accepted rows were grouped: rows inserted by one transaction share its xmin."""
+    with psycopg.connect(_pg(database_url), autocommit=True) as connection:
+        transactions, rows = connection.execute(
+            "SELECT count(DISTINCT xmin::text), count(*) FROM channels_inbounddelivery"
+        ).fetchone()
+    return {"transactions": transactions, "rows_per_commit": rows / transactions if transactions else 0}
 
 
 def _floor_insert_worker(args):
@@ -166,8 +238,11 @@ def _floor_insert_worker(args):
     count, latencies = [0], []
     deadline = time.monotonic() + seconds
 
+    backend_cpu = []
+
     def run(thread):
         with psycopg.connect(_pg(database_url), autocommit=True) as connection:
+            backend = connection.info.backend_pid
             n = 0
             while time.monotonic() < deadline:
                 n += 1
@@ -187,13 +262,14 @@ def _floor_insert_worker(args):
                 )
                 latencies.append((time.perf_counter() - started) * 1000)
                 count[0] += 1
+            backend_cpu.append(_cpu_seconds([backend]))  # after the clock: the backend's whole life
 
     threads = [threading.Thread(target=run, args=(t,)) for t in range(THREADS_PER_PROCESS)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return latencies
+    return latencies, sum(backend_cpu)
 
 
 def measure_acceptance_floor(database_url: str, channel_id: int, seconds: int = 10) -> dict:
@@ -201,11 +277,15 @@ def measure_acceptance_floor(database_url: str, channel_id: int, seconds: int = 
     with multiprocessing.Pool(LOAD_PROCESSES) as pool:
         started = time.monotonic()
         results = pool.map(
-            _floor_insert_worker, [(database_url, channel_id, seconds, s) for s in range(LOAD_PROCESSES)]
+            _timed, [(_floor_insert_worker, (database_url, channel_id, seconds, s)) for s in range(LOAD_PROCESSES)]
         )
         elapsed = time.monotonic() - started
     _clear(database_url)
-    return _summary([x for r in results for x in r], elapsed, 0)
+    summary = _summary([x for (r, _), _ in results for x in r], elapsed, 0)
+    load, database = sum(cpu for _, cpu in results), sum(r[1] for r, _ in results)
+    summary["cpu_ms"] = _cpu_split(summary["count"], load, 0, database)
+    del summary["cpu_ms"]["server"]
+    return summary
 
 
 def _seed_waiting(database_url: str, channel_id: int, count: int, tag: str) -> None:
@@ -236,7 +316,7 @@ def _pending(database_url: str) -> tuple[int, int]:
     return row[0], row[1]
 
 
-def measure_processing(database_url: str, channel_id: int, workers: int, count: int = 2000) -> dict:
+def measure_processing(database_url: str, channel_id: int, workers: int, count: int = 10_000) -> dict:
     _clear(database_url)
     processes = _inbound_workers(database_url, workers)
     try:
@@ -293,7 +373,7 @@ def measure_post_to_visible(
 ) -> dict:
     _clear(database_url)
     port = 18900 + os.getpid() % 90
-    processes = [_gunicorn(database_url, port, 3, f"/webhooks/{public_id}/", secret)]
+    processes = [_uvicorn(database_url, port, UVICORN_WORKERS, f"/webhooks/{public_id}/", secret)]
     processes += _inbound_workers(database_url, inbound)
     try:
         with multiprocessing.Pool(LOAD_PROCESSES) as pool:

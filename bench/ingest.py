@@ -168,7 +168,7 @@ FLOOR_SQL = {
     "display_name, "
     "username, created_at) VALUES (%s, %s, %s, %s, %s, '', now()) RETURNING id",
     "key": "INSERT INTO contacts_contactkey (contact_id, profile_id, kind, raw, value, match_value, is_valid, source, "
-    "created_at) VALUES (%s, %s, 'phone', %s, %s, %s, true, 'channel', now())",
+    "verified, created_at) VALUES (%s, %s, 'phone', %s, %s, %s, true, 'channel', true, now())",
     "open": "SELECT id FROM conversations_conversation WHERE contact_id = %s AND status = 'open'",
     "conversation": "INSERT INTO conversations_conversation (contact_id, profile_id, channel_id, status, opened_by, "
     "opened_at, last_message_at, unread_count, fields) VALUES (%s, %s, %s, 'open', 'contact', now(), "

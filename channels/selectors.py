@@ -23,13 +23,21 @@ WEBHOOK_CHANNEL_CACHE_SECONDS = 5.0
 _webhook_channels: dict[str, tuple[float, Channel | None]] = {}
 
 
+def webhook_channel_cached(public_id) -> tuple[bool, Channel | None]:
+    """(True, the channel or None) when this process knows the answer, else (False, None): no query,
+    so async code can ask it on the event loop and call `webhook_channel` in a thread only if needed."""
+    cached = _webhook_channels.get(str(public_id))
+    if cached is not None and time.monotonic() - cached[0] < WEBHOOK_CHANNEL_CACHE_SECONDS:
+        return True, cached[1]
+    return False, None
+
+
 def webhook_channel(public_id) -> Channel | None:
     """The active channel a webhook URL names, or None."""
-    key = str(public_id)
-    now = time.monotonic()
-    cached = _webhook_channels.get(key)
-    if cached is not None and now - cached[0] < WEBHOOK_CHANNEL_CACHE_SECONDS:
-        return cached[1]
+    known, channel = webhook_channel_cached(public_id)
+    if known:
+        return channel
+    key, now = str(public_id), time.monotonic()
     channel = Channel.objects.filter(public_id=public_id, is_active=True).first()
     if len(_webhook_channels) > 10_000:
         _webhook_channels.clear()

@@ -4,6 +4,7 @@ from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, get_groups_with_perms, get_users_with_perms, remove_perm
+from simple_history.utils import bulk_create_with_history
 
 from channels.inbound import InboundMessage
 from channels.models import Channel, ChannelIdentity, new_secret
@@ -11,7 +12,7 @@ from config.workspace import permissions
 from config.workspace.models import User
 from contacts.models import KeyKind, KeySource
 from contacts.normalize import clean_text
-from contacts.services import contact_create, contact_key_add
+from contacts.services import contact_key_add, contacts_add_first_keys, contacts_create_for_senders, key_build
 
 
 def channel_create(
@@ -102,23 +103,70 @@ def identity_change_scoped_id(*, identity: ChannelIdentity, message: InboundMess
 
 
 def _identity_create(*, channel: Channel, message: InboundMessage) -> ChannelIdentity:
-    name = message.display_name or message.username or _fallback_name(channel, message)
-    contact = contact_create(name=name, created_at=message.sent_at)
-    identity = ChannelIdentity.objects.create(
-        channel=channel,
-        external_id=message.external_id,
-        contact=contact,
-        profile=contact,
-        display_name=clean_text(message.display_name, 255),
-        username=clean_text(message.username, 255),
-        scoped_id=message.scoped_id,
-        parent_scoped_id=message.parent_scoped_id,
-        picture_url=message.picture_url[:1000],
+    return identities_create_for_senders(channel=channel, messages=[message])[0]
+
+
+def identities_create_for_senders(*, channel: Channel, messages: list[InboundMessage]) -> list[ChannelIdentity]:
+    """First contact of new senders (one message each): a contact, the identity and the keys the
+    message reveals, each kind of row in one insert (and one insert of its history rows).
+
+    The caller knows none of these senders has an identity on the channel yet: two first
+    messages racing on one sender end in an IntegrityError (see `identity_for_inbound`).
+    """
+    names = [(m.display_name or m.username or _fallback_name(channel, m), m.sent_at) for m in messages]
+    contacts = contacts_create_for_senders(names_and_times=names)
+    identities = bulk_create_with_history(
+        [
+            ChannelIdentity(
+                channel=channel,
+                external_id=message.external_id,
+                contact=contact,
+                profile=contact,
+                display_name=clean_text(message.display_name, 255),
+                username=clean_text(message.username, 255),
+                scoped_id=message.scoped_id,
+                parent_scoped_id=message.parent_scoped_id,
+                picture_url=message.picture_url[:1000],
+            )
+            for message, contact in zip(messages, contacts, strict=True)
+        ],
+        ChannelIdentity,
     )
-    contact.main_identity = identity
-    contact.save(update_fields=["main_identity"])
-    identity_add_keys_from(identity=identity, message=message)
-    return identity
+    keys = [
+        key for identity, message in zip(identities, messages, strict=True) for key in _keys_revealed(identity, message)
+    ]
+    contacts_add_first_keys(keys=keys, main_identities={i.contact_id: i for i in identities})
+    return identities
+
+
+def _keys_revealed(identity: ChannelIdentity, message: InboundMessage) -> list:
+    """The keys a message reveals, unsaved, for a contact that has none yet."""
+    return [
+        key
+        for spec in _key_specs(identity, message)
+        if (key := key_build(contact=identity.contact, profile=identity.profile, identity=identity, **spec))
+    ]
+
+
+def _key_specs(identity: ChannelIdentity, message: InboundMessage) -> list[dict]:
+    """What a message says about the sender's phone and e-mail, and where each came from: a
+    platform that vouches for it (`KeySource.CHANNEL`) or a form the sender filled in."""
+    specs = []
+    if message.phone:
+        specs.append(
+            {
+                "kind": KeyKind.PHONE,
+                "raw": message.phone,
+                "source": KeySource.CHANNEL if message.phone_is_international else KeySource.PRECHAT,
+                "international": message.phone_is_international,
+            }
+        )
+    if message.email:
+        vouched = identity.channel.platform.external_id_is == KeyKind.EMAIL
+        specs.append(
+            {"kind": KeyKind.EMAIL, "raw": message.email, "source": KeySource.CHANNEL if vouched else KeySource.PRECHAT}
+        )
+    return specs
 
 
 def _fallback_name(channel: Channel, message: InboundMessage) -> str:
@@ -136,47 +184,50 @@ def identity_add_keys_from(*, identity: ChannelIdentity, message: InboundMessage
     """
     _identity_refresh_profile(identity, message)
     started = timezone.now()
-    keys = []
-    if message.phone:
-        keys.append(
-            contact_key_add(
-                contact=identity.contact,
-                profile=identity.profile,
-                kind=KeyKind.PHONE,
-                raw=message.phone,
-                source=KeySource.CHANNEL if message.phone_is_international else KeySource.PRECHAT,
-                international=message.phone_is_international,
-                identity=identity,
-            )
-        )
-    if message.email:
-        keys.append(
-            contact_key_add(
-                contact=identity.contact,
-                profile=identity.profile,
-                kind=KeyKind.EMAIL,
-                raw=message.email,
-                source=KeySource.CHANNEL
-                if identity.channel.platform.external_id_is == KeyKind.EMAIL
-                else KeySource.PRECHAT,
-                identity=identity,
-            )
-        )
+    keys = [
+        contact_key_add(contact=identity.contact, profile=identity.profile, identity=identity, **spec)
+        for spec in _key_specs(identity, message)
+    ]
     return any(key is not None and key.created_at >= started for key in keys)
 
 
+def identity_reveals_nothing_new(*, identity: ChannelIdentity, message: InboundMessage, keys: dict) -> bool:
+    """True when `identity_add_keys_from` would change nothing: the identity already says what the
+    message says, its profile holds each key the message reveals (verified where a platform vouches
+    for it), and its contact has a primary of that kind. `keys`: the profile's keys as
+    {(kind, value): verified}; `identity.contact` is the contact as locked."""
+    if _profile_changes(identity, message):
+        return False
+    for spec in _key_specs(identity, message):
+        key = key_build(contact=identity.contact, profile=identity.profile, identity=identity, **spec)
+        if key is None:
+            continue
+        held_verified = keys.get((key.kind, key.value))
+        primary_field = "primary_email_id" if key.kind == KeyKind.EMAIL else "primary_phone_id"
+        if held_verified is None or (key.verified and not held_verified):
+            return False
+        if key.is_valid and getattr(identity.contact, primary_field) is None:
+            return False
+    return True
+
+
 def _identity_refresh_profile(identity: ChannelIdentity, message: InboundMessage) -> None:
-    changes = {
+    changes = _profile_changes(identity, message)
+    for name, value in changes.items():
+        setattr(identity, name, value)
+    if changes:
+        identity.save(update_fields=list(changes))
+
+
+def _profile_changes(identity: ChannelIdentity, message: InboundMessage) -> dict:
+    """What the platform now says about the sender that the identity does not say yet."""
+    says = {
         "username": clean_text(message.username, 255),
         "scoped_id": message.scoped_id,
         "parent_scoped_id": message.parent_scoped_id,
         "picture_url": message.picture_url[:1000],
     }
-    changed = [name for name, value in changes.items() if value and getattr(identity, name) != value]
-    for name in changed:
-        setattr(identity, name, changes[name])
-    if changed:
-        identity.save(update_fields=changed)
+    return {name: value for name, value in says.items() if value and getattr(identity, name) != value}
 
 
 def identity_change_number(*, identity: ChannelIdentity, message: InboundMessage) -> None:

@@ -30,6 +30,7 @@ from django.views.decorators.http import require_GET
 
 from config.notify import LIVE_CHANNEL
 from config.params import parse_id
+from config.pg import conninfo
 from config.workspace import permissions
 from config.workspace.models import User
 from contacts.models import Contact
@@ -75,7 +76,7 @@ class Hub:
         first = True
         while True:
             try:
-                async with await psycopg.AsyncConnection.connect(**_conninfo(), autocommit=True) as conn:
+                async with await psycopg.AsyncConnection.connect(**conninfo(), autocommit=True) as conn:
                     await conn.execute(f"LISTEN {LIVE_CHANNEL}")
                     self.connected.set()
                     if not first:  # news sent while we were away is lost: pages fetch it all again
@@ -89,15 +90,6 @@ class Hub:
                 logger.warning("Live updates: lost the LISTEN connection; retrying in 1 s", exc_info=True)
             self.connected.clear()
             await asyncio.sleep(1)
-
-
-def _conninfo() -> dict:
-    db = settings.DATABASES["default"]
-    info = {"dbname": db["NAME"], "user": db.get("USER") or None, "password": db.get("PASSWORD") or None}
-    info |= {"host": db.get("HOST") or None, "port": db.get("PORT") or None}
-    # libpq options such as sslmode pass through; Django's own (pool, isolation level...) do not.
-    info |= {k: v for k, v in db.get("OPTIONS", {}).items() if isinstance(v, str) and k.startswith("ssl")}
-    return {k: v for k, v in info.items() if v is not None}
 
 
 hub = Hub()

@@ -29,20 +29,33 @@ TOPICS = ("message", "conversation", "contact", "suggestion")
 logger = logging.getLogger(__name__)
 
 
-def live_notify(topic: str, *, conversation=None, message=None, contact_ids: Iterable[int] = ()) -> None:
-    """After commit, tell every open page that `topic` changed for these rows (ids only)."""
+def live_notify(
+    topic: str,
+    *,
+    conversation=None,
+    message=None,
+    contact_ids: Iterable[int] = (),
+    messages: Iterable = (),
+    conversations: Iterable = (),
+) -> None:
+    """After commit, tell every open page that `topic` changed for these rows (ids only).
+
+    `messages` and `conversations` announce many rows at once (the inbound workers' batches):
+    as few NOTIFYs as their ids fit in, one round trip each."""
     if topic not in TOPICS:
         raise ValueError(f"Unknown live topic {topic!r}")
     items: list[list] = []
-    if message is not None:
-        conversation = conversation or message.conversation
-        items.append(["message", message.pk, [message.channel_id]])
+    for one in [message] if message is not None else messages:
+        one_conversation = conversation or one.conversation
+        items.append(["message", one.pk, [one.channel_id]])
         # Whoever may see the message may know whose timeline it belongs to.
-        items.append(["contact", conversation.contact_id, [message.channel_id]])
-    if conversation is not None:
-        items.append(["conversation", conversation.pk, [conversation.channel_id]])
+        items.append(["contact", one_conversation.contact_id, [one.channel_id]])
+        if conversation is None and message is None:
+            items.append(["conversation", one_conversation.pk, [one_conversation.channel_id]])
+    for one in [conversation] if conversation is not None else conversations:
+        items.append(["conversation", one.pk, [one.channel_id]])
         if message is None:
-            items.append(["contact", conversation.contact_id, [conversation.channel_id]])
+            items.append(["contact", one.contact_id, [one.channel_id]])
     contact_ids = sorted({int(pk) for pk in contact_ids if pk})
     if connection.vendor != "postgresql":
         return
@@ -59,8 +72,27 @@ def _send(topic: str, items: list[list], contact_ids: list[int]) -> None:
         ):
             channels[contact_id].add(channel_id)
         items = items + [["contact", pk, sorted(channels[pk])] for pk in contact_ids]
-    payload = json.dumps({"t": topic, "items": items}, separators=(",", ":"))
-    if len(payload) > 7900:  # too many rows for one NOTIFY: pages resynchronise instead
-        payload = json.dumps({"t": "resync", "items": []})
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_notify(%s, %s)", [LIVE_CHANNEL, payload])
+        for payload in _payloads(topic, items):
+            cursor.execute("SELECT pg_notify(%s, %s)", [LIVE_CHANNEL, payload])
+
+
+def _payloads(topic: str, items: list[list]) -> list[str]:
+    """The items, each once, in as few payloads as fit in a NOTIFY (at most 8000 bytes)."""
+    unique = list({json.dumps(item, separators=(",", ":")): item for item in items})
+    payloads, chunk = [], []
+    for item in unique:
+        if len(item) > 7800:  # one row seen through too many channels: pages resynchronise instead
+            payloads.append(json.dumps({"t": "resync", "items": []}))
+            continue
+        if sum(len(i) + 1 for i in chunk) + len(item) > 7800:
+            payloads.append(_payload(topic, chunk))
+            chunk = []
+        chunk.append(item)
+    if chunk or not payloads:
+        payloads.append(_payload(topic, chunk))
+    return payloads
+
+
+def _payload(topic: str, chunk: list[str]) -> str:
+    return f'{{"t":{json.dumps(topic)},"items":[{",".join(chunk)}]}}'

@@ -170,6 +170,12 @@ WEBHOOK_MAX_BYTES = env_int("WEBHOOK_MAX_BYTES", 25 * 1024 * 1024)
 INBOUND_INLINE_MAX_BYTES = env_int("INBOUND_INLINE_MAX_BYTES", 256 * 1024)
 # The inbound worker wakes on PostgreSQL NOTIFY; it also looks for work this often (SQLite has no NOTIFY).
 INBOUND_POLL_SECONDS = env_float("INBOUND_POLL_SECONDS", 1.0)
+# Group commit of the ASGI webhook path (channels.delivery_log.AcceptQueue): at most this many
+# deliveries, and this many bytes of bodies, per transaction; and how long the writer waits for
+# more after the first one arrives (0: it writes at once, and what arrives meanwhile is the next batch).
+INBOUND_ACCEPT_BATCH_ROWS = env_int("INBOUND_ACCEPT_BATCH_ROWS", 500)
+INBOUND_ACCEPT_BATCH_BYTES = env_int("INBOUND_ACCEPT_BATCH_BYTES", 8 * 1024 * 1024)
+INBOUND_ACCEPT_LINGER_MS = env_float("INBOUND_ACCEPT_LINGER_MS", 0)
 DATA_UPLOAD_MAX_MEMORY_SIZE = WEBHOOK_MAX_BYTES
 # Rate limits of the public web chat endpoints, {"session"|"message"|"webhook": {"visitor"|"channel":
 # (requests, seconds)}}; what is not named keeps the defaults in channels/rate_limits.py.

@@ -2,8 +2,10 @@
 
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from config.notify import live_notify
+from config.rows import rows_update
 from config.workspace import permissions
 from config.workspace.models import Workspace
 from contacts.events import event_record
@@ -43,8 +45,80 @@ def clean_properties(properties: dict) -> dict:
 
 
 def contact_create(*, name: str = "", properties: dict | None = None, created_at=None) -> Contact:
-    return Contact.objects.create(
+    contact = _contact_build(name=name, properties=properties, created_at=created_at)
+    contact.save(force_insert=True)
+    return contact
+
+
+def _contact_build(*, name: str = "", properties: dict | None = None, created_at=None) -> Contact:
+    return Contact(
         name=clean_name(name), properties=clean_properties(properties or {}), created_at=created_at or timezone.now()
+    )
+
+
+def contacts_create_for_senders(*, names_and_times: list[tuple[str, object]]) -> list[Contact]:
+    """New contacts, one per (name, created at), in one insert (and one of their history rows)."""
+    contacts = [_contact_build(name=name, created_at=at) for name, at in names_and_times]
+    return bulk_create_with_history(contacts, Contact)
+
+
+def contacts_add_first_keys(*, keys: list[ContactKey], main_identities: dict[int, object]) -> list[ContactKey]:
+    """The first keys and main identity of contacts just created (`contacts_create_for_senders`),
+    saved in one insert and one update: what `contact_key_add` does for a contact without keys
+    (the first valid key of each kind becomes primary) and `contact_set_main_identity` without a user.
+    """
+    saved = bulk_create_with_history(keys, ContactKey)
+    contacts = {key.contact_id: key.contact for key in saved} | {
+        identity.contact_id: identity.contact for identity in main_identities.values()
+    }
+    for key in saved:
+        primary_field = "primary_email" if key.kind == KeyKind.EMAIL else "primary_phone"
+        if getattr(key.contact, f"{primary_field}_id") is None and key.is_valid:
+            setattr(key.contact, primary_field, key)
+    for contact_id, identity in main_identities.items():
+        contacts[contact_id].main_identity = identity
+    now = timezone.now()
+    for contact in contacts.values():
+        contact.updated_at = now
+    rows_update(
+        Contact,
+        ["primary_email", "primary_phone", "main_identity", "updated_at"],
+        {c.pk: (c.primary_email_id, c.primary_phone_id, c.main_identity_id, now) for c in contacts.values()},
+    )
+    Contact.history.bulk_history_create(list(contacts.values()), update=True)
+    return saved
+
+
+def key_build(
+    *,
+    contact: Contact,
+    kind: str,
+    raw: str,
+    source: str,
+    profile: Contact | None = None,
+    region: str | None = None,
+    international: bool = False,
+    identity=None,
+) -> ContactKey | None:
+    """A new key as `contact_key_add` creates it, not saved; None for blank input."""
+    if not raw or not raw.strip():
+        return None
+    normalized = normalize_key(kind, raw, region=region, international=international)
+    return _key_from(normalized, contact=contact, profile=profile, kind=kind, source=source, identity=identity)
+
+
+def _key_from(normalized: Normalized, *, contact, profile, kind: str, source: str, identity) -> ContactKey:
+    return ContactKey(
+        contact=contact,
+        profile=profile or contact,
+        kind=kind,
+        raw=normalized.raw,
+        value=normalized.value,
+        match_value=normalized.match_value,
+        is_valid=normalized.is_valid,
+        source=source,
+        verified=source in VERIFIED_SOURCES,
+        identity=identity,
     )
 
 
@@ -79,18 +153,8 @@ def contact_key_add(
     owners = {"profile": profile} if profile is not None else {"contact": contact}
     key = ContactKey.objects.filter(**owners, kind=kind, value=normalized.value).first()
     if key is None:
-        key = ContactKey.objects.create(
-            contact=contact,
-            profile=profile or contact,
-            kind=kind,
-            raw=normalized.raw,
-            value=normalized.value,
-            match_value=normalized.match_value,
-            is_valid=normalized.is_valid,
-            source=source,
-            verified=source in VERIFIED_SOURCES,
-            identity=identity,
-        )
+        key = _key_from(normalized, contact=contact, profile=profile, kind=kind, source=source, identity=identity)
+        key.save(force_insert=True)
     elif source in VERIFIED_SOURCES and not key.verified:
         key.source, key.verified, key.identity = source, True, identity or key.identity
         key.save(update_fields=["source", "verified", "identity"])

@@ -40,15 +40,29 @@ def key_groups(contact_id: int) -> dict[tuple[str, str], set[int]]:
     """For each key of this contact that others share: every visible contact holding it."""
     keys = matchable_keys()
     own = set(keys.filter(contact_id=contact_id).values_list("kind", "match_value"))
-    if not own:
-        return {}
+    return {key: members for key, members in _holders(keys, own).items() if len(members) > 1}
+
+
+def contacts_with_shared_keys(contact_ids) -> set[int]:
+    """Of these visible contacts, those holding a key some other visible contact also holds: the
+    only ones `suggestions_refresh` can raise anything for (a batch of new senders asks once)."""
+    keys = matchable_keys()
+    own = set(keys.filter(contact_id__in=contact_ids).values_list("contact_id", "kind", "match_value"))
+    holders = _holders(keys, {(kind, value) for _, kind, value in own})
+    return {contact_id for contact_id, kind, value in own if len(holders[(kind, value)]) > 1}
+
+
+def _holders(keys, wanted: set[tuple[str, str]]) -> dict[tuple[str, str], set[int]]:
+    """Every visible contact holding each of the `wanted` (kind, match value) among `keys`."""
+    holders: dict[tuple[str, str], set[int]] = defaultdict(set)
+    if not wanted:
+        return holders
     condition = Q()
-    for kind in {kind for kind, _ in own}:
-        condition |= Q(kind=kind, match_value__in=[v for k, v in own if k == kind])
-    groups: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for kind in {kind for kind, _ in wanted}:
+        condition |= Q(kind=kind, match_value__in=[v for k, v in wanted if k == kind])
     for other_id, kind, match_value in keys.filter(condition).values_list("contact_id", "kind", "match_value"):
-        groups[(kind, match_value)].add(other_id)
-    return {key: members for key, members in groups.items() if len(members) > 1}
+        holders[(kind, match_value)].add(other_id)
+    return holders
 
 
 def shared_keys(contact_id: int) -> dict[int, tuple[str, str]]:

@@ -1,6 +1,6 @@
-"""The app served as in production, for tests that need real processes: pages by gunicorn (WSGI)
-and the live-update stream by uvicorn (ASGI). pytest-django's live_server is WSGI and would buffer
-an endless event stream."""
+"""The app served as in production, for tests that need real processes: pages by gunicorn (WSGI),
+the live-update stream and the webhooks by uvicorn (ASGI). pytest-django's live_server is WSGI and
+would buffer an endless event stream, and would not run the ASGI webhook path."""
 
 import os
 import socket
@@ -99,3 +99,29 @@ def pages_and_stream(**env):
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+@contextmanager
+def asgi_server(**env):
+    """Yields the URL of uvicorn serving config.asgi (one process) on the test database, run with the
+    options README's deployment section gives it."""
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--port", str(port)]
+    command += ["--http", "httptools", "--loop", "uvloop", "--log-level", "warning", "--timeout-graceful-shutdown", "1"]
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": database_url(), "DEBUG": "False", "ALLOWED_HOSTS": "127.0.0.1", **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _wait_for(port, process)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()

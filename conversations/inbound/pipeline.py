@@ -18,7 +18,7 @@ from channels.services import (
     identity_for_inbound,
 )
 from config.notify import live_notify
-from contacts.events import event_record
+from contacts.events import event_build, event_record, events_record
 from contacts.models import Contact, EventKind
 from contacts.normalize import clean_text
 from conversations.attachments import attachments_store
@@ -82,19 +82,9 @@ def inbound_message_ingest(*, channel: Channel, inbound: InboundMessage) -> Mess
         conversation = _open_conversation_for(contact=contact, identity=identity, channel=channel, at=inbound.sent_at)
         try:
             with transaction.atomic():
-                message = Message.objects.create(
-                    conversation=conversation,
-                    identity=identity,
-                    channel=channel,
-                    direction=Direction.INBOUND,
-                    body=inbound.body,
-                    attachments=_without_nul(inbound.attachments),
-                    platform_message_id=inbound.platform_message_id,
-                    status=DeliveryStatus.RECEIVED,
-                    reply_to=_reply_target(channel, inbound.reply_to_platform_ids),
-                    created_at=inbound.sent_at,
-                    edited_at=inbound.sent_at if inbound.is_edit else None,
-                )
+                message = inbound_row(conversation=conversation, identity=identity, channel=channel, inbound=inbound)
+                message.reply_to = _reply_target(channel, inbound.reply_to_platform_ids)
+                message.save(force_insert=True)
         except IntegrityError:
             # The same platform message, delivered twice at the same moment.
             return Message.objects.get(channel=channel, platform_message_id=inbound.platform_message_id)
@@ -106,6 +96,22 @@ def inbound_message_ingest(*, channel: Channel, inbound: InboundMessage) -> Mess
         )
         live_notify("message", conversation=conversation, message=message)
     return message
+
+
+def inbound_row(*, conversation: Conversation, identity: ChannelIdentity, channel: Channel, inbound) -> Message:
+    """The message row of an inbound message, not saved yet."""
+    return Message(
+        conversation=conversation,
+        identity=identity,
+        channel=channel,
+        direction=Direction.INBOUND,
+        body=inbound.body,
+        attachments=_without_nul(inbound.attachments),
+        platform_message_id=inbound.platform_message_id,
+        status=DeliveryStatus.RECEIVED,
+        created_at=inbound.sent_at,
+        edited_at=inbound.sent_at if inbound.is_edit else None,
+    )
 
 
 def _with_profile(channel: Channel, inbound: InboundMessage) -> InboundMessage:
@@ -233,32 +239,49 @@ def _lock_identity_contact(identity: ChannelIdentity) -> tuple[ChannelIdentity, 
 
 
 def _open_conversation_for(*, contact: Contact, identity: ChannelIdentity, channel: Channel, at) -> Conversation:
-    """The contact's open conversation, or a new one opened by the contact (caller holds the lock).
+    """The contact's open conversation, or a new one opened by the contact (caller holds the lock)."""
+    conversation = Conversation.objects.filter(contact=contact, status=ConversationStatus.OPEN).first()
+    if conversation is not None:
+        return conversation
+    return conversations_open_by_contacts(openings=[(contact, identity, at)], channel=channel)[0]
+
+
+def conversations_open_by_contacts(*, openings: list[tuple[Contact, ChannelIdentity, object]], channel) -> list:
+    """New conversations opened by contacts that have none open (the caller holds their locks),
+    one per (contact, identity that wrote, when), with their events; workflows start on them.
 
     A new one belongs to the profile of the identity that opened it: an unmerge gives it back
     to that profile (docs/merging.md).
     """
-    conversation = Conversation.objects.filter(contact=contact, status=ConversationStatus.OPEN).first()
-    if conversation is not None:
-        return conversation
-    conversation = Conversation.objects.create(
-        contact=contact,
-        profile_id=identity.profile_id,
-        channel=channel,
-        opened_by=OpenedBy.CONTACT,
-        opened_at=at,
-        last_message_at=at,
+    conversations = Conversation.objects.bulk_create(
+        [
+            Conversation(
+                contact=contact,
+                profile_id=identity.profile_id,
+                channel=channel,
+                opened_by=OpenedBy.CONTACT,
+                opened_at=at,
+                last_message_at=at,
+            )
+            for contact, identity, at in openings
+        ]
     )
-    event_record(
-        contact=contact,
-        conversation=conversation,
-        kind=EventKind.CONVERSATION_OPENED,
-        data={"source": "contact", "channel": channel.kind},
-        at=at,
+    events_record(
+        [
+            event_build(
+                contact=contact,
+                conversation=conversation,
+                kind=EventKind.CONVERSATION_OPENED,
+                data={"source": "contact", "channel": channel.kind},
+                at=at,
+            )
+            for (contact, _, at), conversation in zip(openings, conversations, strict=True)
+        ]
     )
-    if Workflow.objects.filter(is_active=True).exists():
-        workflow_start.enqueue(conversation_id=conversation.pk)  # joins this transaction
-    return conversation
+    if conversations and Workflow.objects.filter(is_active=True).exists():
+        for conversation in conversations:
+            workflow_start.enqueue(conversation_id=conversation.pk)  # joins this transaction
+    return conversations
 
 
 def _reply_target(channel: Channel, platform_ids: tuple[str, ...]) -> Message | None:
