@@ -11,8 +11,10 @@ from tests.factories import inbound
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-# More rows than `shown`: the "More" row that scrolled into view has been replaced by the next page.
-MORE_ROWS = "([rows, shown]) => document.querySelectorAll(rows).length > shown"
+# The "More" row that scrolled into view has been replaced by the next page: more rows than `shown`
+# (or no "More" row left, if that page came in before `shown` was counted).
+NEXT_PAGE_IN = """([container, rows, shown]) =>
+  document.querySelectorAll(rows).length > shown || !document.querySelector(container + " .more")"""
 
 
 def scroll_to_the_end(page, container: str, rows: str) -> int:
@@ -23,7 +25,7 @@ def scroll_to_the_end(page, container: str, rows: str) -> int:
         shown = page.locator(rows).count()
         page.locator(container).evaluate("el => el.scrollTo(0, el.scrollHeight)")
         page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
-        page.wait_for_function(MORE_ROWS, arg=[rows, shown], timeout=5_000)
+        page.wait_for_function(NEXT_PAGE_IN, arg=[container, rows, shown], timeout=5_000)
     expect(page.locator(f"{container} .more")).to_have_count(0)
     return page.locator(rows).count()
 
