@@ -1,11 +1,12 @@
 import pytest
 from django.core.cache import cache
+from django.db import transaction
 from django.db.backends.postgresql.operations import DatabaseOperations
-from guardian.shortcuts import assign_perm
+from django.test import override_settings
 
-from channels.models import ChannelKind
-from config.workspace.models import Role, Workspace
-from tests.factories import UserFactory, make_channel
+from config.workspace.models import Workspace
+from tests.factories import make_role_user, make_test_channel
+from tests.servers import stop_in_background
 
 
 def _delete_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
@@ -30,64 +31,87 @@ def _fast_flush():
         yield
 
 
+# The settings every test runs with.
+TEST_SETTINGS = {
+    "DEFAULT_PHONE_REGION": "ID",
+    "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],  # speed only; never in production
+    # Profile look-ups of tests without the `platform` server end at a closed loopback port, never on the internet.
+    "META_GRAPH_API_BASE": "http://127.0.0.1:9",
+}
+
+
 @pytest.fixture(autouse=True)
 def _workspace(db, settings, tmp_path):
-    settings.DEFAULT_PHONE_REGION = "ID"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; never in production
-    # Profile look-ups of tests without the `platform` server end at a closed loopback port, never on the internet.
-    settings.META_GRAPH_API_BASE = "http://127.0.0.1:9"
+    for name, value in TEST_SETTINGS.items():
+        setattr(settings, name, value)
     cache.clear()
     settings.MEDIA_ROOT = tmp_path / "media"  # large inbound deliveries go to file storage
     Workspace.objects.get_or_create(id=1, defaults={"default_phone_region": "ID"})
 
 
+@pytest.fixture(scope="module")
+def module_db(django_db_setup, django_db_blocker, tmp_path_factory):
+    """For data that a module's tests share, built once, as Django's TestCase.setUpTestData does: one
+    transaction open around the module's tests, each test in a savepoint inside it (rolled back after
+    the test as always), the whole rolled back after the module's last test.
+
+    Build the data in a module-scoped fixture that depends on this one, and give tests fresh instances
+    (fetched by id) from function-scoped fixtures, since a test may change the objects it gets. Only
+    for tests that are not transactional. Yields the directory the data's files are stored in, which
+    the module's `media_root` must give its tests.
+    """
+    media = tmp_path_factory.mktemp("media")
+    with django_db_blocker.unblock(), override_settings(**TEST_SETTINGS, MEDIA_ROOT=str(media)):
+        with transaction.atomic():
+            Workspace.objects.get_or_create(id=1, defaults={"default_phone_region": "ID"})
+            yield media
+            transaction.set_rollback(True)
+
+
 @pytest.fixture
 def whatsapp(db):
-    return make_channel(ChannelKind.WHATSAPP)
+    return make_test_channel("whatsapp")
 
 
 @pytest.fixture
 def telegram(db):
-    return make_channel(ChannelKind.TELEGRAM)
+    return make_test_channel("telegram")
 
 
 @pytest.fixture
 def email_channel(db):
-    return make_channel(ChannelKind.EMAIL, settings={"address": "support@shop.example"})
+    return make_test_channel("email_channel")
 
 
 @pytest.fixture
 def webchat(db):
-    return make_channel(ChannelKind.WEBCHAT)
+    return make_test_channel("webchat")
 
 
 @pytest.fixture
 def owner(db):
-    return UserFactory(username="olivia", role=Role.OWNER)
+    return make_role_user("owner")
 
 
 @pytest.fixture
 def manager(db):
-    return UserFactory(username="marco", role=Role.MANAGER)
+    return make_role_user("manager")
 
 
 @pytest.fixture
 def agent(db, whatsapp, telegram, email_channel, webchat):
     """An agent with access to every channel the tests create up front."""
-    user = UserFactory(username="ayu", role=Role.AGENT)
-    for channel in (whatsapp, telegram, email_channel, webchat):
-        assign_perm("channels.access_channel", user, channel)
-    return user
+    return make_role_user("agent", channels=(whatsapp, telegram, email_channel, webchat))
 
 
 @pytest.fixture
 def agent_without_access(db):
-    return UserFactory(username="budi", role=Role.AGENT)
+    return make_role_user("agent_without_access")
 
 
 @pytest.fixture
 def admin_user(db):
-    return UserFactory(username="root", role=Role.OWNER, is_staff=True, is_superuser=True)
+    return make_role_user("admin_user")
 
 
 @pytest.fixture
@@ -114,4 +138,4 @@ def platform(worker_env, settings):
     )
     settings.META_GRAPH_API_BASE = state.url  # profile look-ups made while processing in the test process
     yield state
-    server.shutdown()
+    stop_in_background(server)

@@ -10,6 +10,7 @@ from email.message import EmailMessage
 
 import factory
 from django.core.management import call_command
+from guardian.shortcuts import assign_perm
 
 from channels.models import ChannelKind
 from channels.services import channel_create
@@ -51,6 +52,41 @@ def make_channel(kind: str = ChannelKind.WHATSAPP, **kwargs):
     if kind in (ChannelKind.MESSENGER, ChannelKind.INSTAGRAM):
         defaults.setdefault("access_token", "page-token")
     return channel_create(kind=kind, **defaults)
+
+
+# The channels and users of the fixtures of the same names (tests/conftest.py).
+TEST_CHANNELS = {
+    "whatsapp": (ChannelKind.WHATSAPP, {}),
+    "telegram": (ChannelKind.TELEGRAM, {}),
+    "email_channel": (ChannelKind.EMAIL, {"settings": {"address": "support@shop.example"}}),
+    "webchat": (ChannelKind.WEBCHAT, {}),
+}
+ROLE_USERS = {
+    "owner": {"username": "olivia", "role": Role.OWNER},
+    "manager": {"username": "marco", "role": Role.MANAGER},
+    "agent": {"username": "ayu", "role": Role.AGENT},  # with access to every channel of TEST_CHANNELS
+    "agent_without_access": {"username": "budi", "role": Role.AGENT},
+    "admin_user": {"username": "root", "role": Role.OWNER, "is_staff": True, "is_superuser": True},
+}
+
+
+def make_test_channel(name: str):
+    kind, kwargs = TEST_CHANNELS[name]
+    return make_channel(kind, **kwargs)
+
+
+def make_role_user(name: str, *, channels=()):
+    user = UserFactory(**ROLE_USERS[name])
+    for channel in channels:
+        assign_perm("channels.access_channel", user, channel)
+    return user
+
+
+def make_cast() -> dict:
+    """Every channel of TEST_CHANNELS and every user of ROLE_USERS, by fixture name."""
+    channels = {name: make_test_channel(name) for name in TEST_CHANNELS}
+    users = {name: make_role_user(name, channels=channels.values() if name == "agent" else ()) for name in ROLE_USERS}
+    return channels | users
 
 
 def signed_headers(channel, body: bytes) -> dict:

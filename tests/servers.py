@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from contextlib import contextmanager
 
@@ -16,6 +17,17 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def stop_in_background(server) -> None:
+    """Stop a server thread without waiting the half second its serve_forever loop may take to notice:
+    the test is over and nothing depends on the old server (each test gets its own port)."""
+
+    def stop():
+        server.shutdown()
+        server.server_close()
+
+    threading.Thread(target=stop, daemon=True).start()
 
 
 def _wait_for(port: int, process: subprocess.Popen, timeout: float = 30) -> None:

@@ -3,6 +3,8 @@
 import os
 
 import pytest
+from django.conf import settings
+from django.test import Client
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -26,6 +28,22 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture
 def login(page, live_server):
+    """Log a user in: a session made on the server (as Django's test client does) and its cookie given
+    to the browser, without a page load. The page is where it was: the test goes where it needs to.
+    Logging in through the form is `login_through_the_form` (a refused login is tested without a browser)."""
+
+    def log_in(user):
+        client = Client()
+        client.force_login(user)
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+        page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
+        return page
+
+    return log_in
+
+
+@pytest.fixture
+def login_through_the_form(page, live_server):
     def log_in(user, password="pw-for-tests-123"):
         page.goto(f"{live_server.url}/login/")
         page.fill("#id_username", user.username)

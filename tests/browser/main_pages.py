@@ -57,9 +57,16 @@ def main_pages(workspace: Workspace) -> list[tuple[str, str | None]]:
     ]
 
 
+# No htmx request in flight. The main pages are whole when loaded (none loads a region by itself, and the
+# workspace is smaller than a page of any list); this guards a region that would start loading on load.
+HTMX_SETTLED = "() => !document.querySelector('.htmx-request')"
+
+
 def visit(page, base_url: str, path: str | None) -> None:
+    """Open the page and wait until it is complete: loaded, with htmx idle. Not until network idle,
+    which every signed-in page's update poll (every 1.5 s) delays by half a second or more."""
     if path is None:
         open_merge_dialog(page, base_url)
     else:
         page.goto(base_url + path)
-        page.wait_for_load_state("networkidle")
+    page.wait_for_function(HTMX_SETTLED)

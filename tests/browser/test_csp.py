@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.main_pages import build_workspace, main_pages, visit
+from tests.servers import stop_in_background
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -93,12 +94,12 @@ def host_site(live_server, webchat):
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}/"
-    server.shutdown()
+    stop_in_background(server)
 
 
-def test_widget_on_another_origin_works_under_that_sites_strict_policy(browser, live_server, webchat, host_site):
+def test_widget_on_another_origin_works_under_that_sites_strict_policy(new_context, live_server, webchat, host_site):
     assert not host_site.startswith(live_server.url)
-    visitor = browser.new_page()
+    visitor = new_context().new_page()
     console = watch(visitor)
     visitor.goto(host_site)
     widget = visitor.locator("#mergeinbox-widget")

@@ -11,15 +11,21 @@ from tests.factories import inbound
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+# The "More" row that scrolled into view has been replaced by the next page: more rows than `shown`
+# (or no "More" row left, if that page came in before `shown` was counted).
+NEXT_PAGE_IN = """([container, rows, shown]) =>
+  document.querySelectorAll(rows).length > shown || !document.querySelector(container + " .more")"""
+
+
 def scroll_to_the_end(page, container: str, rows: str) -> int:
     """Scroll the container down until it has no "More" row left; returns the number of rows."""
     for _ in range(30):
+        if page.locator(f"{container} .more").count() == 0:
+            break
+        shown = page.locator(rows).count()
         page.locator(container).evaluate("el => el.scrollTo(0, el.scrollHeight)")
         page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
-        more = page.locator(f"{container} .more")
-        if more.count() == 0:
-            break
-        page.wait_for_timeout(150)
+        page.wait_for_function(NEXT_PAGE_IN, arg=[container, rows, shown], timeout=5_000)
     expect(page.locator(f"{container} .more")).to_have_count(0)
     return page.locator(rows).count()
 

@@ -70,11 +70,11 @@ def test_main_pages_show_no_english(login, live_server, page, manager, workspace
     ],
 )
 def test_the_widget_speaks_the_shop_pages_language(
-    browser, live_server, webchat, locale, open_chat, start, required, invalid_email
+    new_context, live_server, webchat, locale, open_chat, start, required, invalid_email
 ):
     webchat.settings = {"prechat": {"enabled": True, "fields": ["name", "email"], "required": ["email"]}}
     webchat.save()
-    visitor = browser.new_context(locale=locale).new_page()
+    visitor = new_context(locale=locale).new_page()
     visitor.goto(f"{live_server.url}/widget-demo/")
     assert visitor.locator("html").get_attribute("lang") == locale[:2]
     widget = visitor.locator("#mergeinbox-widget")

@@ -28,17 +28,23 @@ def servers(transactional_db):
         yield urls
 
 
-def logged_in_page(browser, base_url, user):
-    """A page with the user's session (made here: the servers' processes share the database)."""
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context()
-    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": base_url}])
-    return context.new_page()
+@pytest.fixture
+def logged_in_page(servers, new_context):
+    """Opens a page with the user's session (made here: the servers' processes share the database).
+    Its browser context closes after the test, before the servers stop (no stream left open)."""
+
+    def open_page(base_url, user):
+        client = Client()
+        client.force_login(user)
+        context = new_context()
+        context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": base_url}])
+        return context.new_page()
+
+    return open_page
 
 
 def test_a_new_message_is_appended_live_and_counts_follow_across_processes(
-    servers, browser, agent, manager, whatsapp
+    servers, logged_in_page, agent, manager, whatsapp
 ):
     pages_url, stream_url = servers
     start = timezone.now() - timedelta(hours=2)
@@ -47,7 +53,7 @@ def test_a_new_message_is_appended_live_and_counts_follow_across_processes(
         inbound(whatsapp, "6281234567890", f"message number {i}", at=start + timedelta(minutes=i + 1))
     conversation = first.conversation
 
-    page = logged_in_page(browser, pages_url, agent)
+    page = logged_in_page(pages_url, agent)
     page.goto(f"{pages_url}/inbox/c/{conversation.pk}/")
     expect(page.locator("body")).to_have_attribute("data-live", "stream", timeout=5_000)
     # Older messages loaded by hand must survive the live update.
@@ -70,7 +76,7 @@ def test_a_new_message_is_appended_live_and_counts_follow_across_processes(
     expect(page.locator("[data-live-count=unassigned]")).to_have_text("2", timeout=LIVE)
 
     # A reply typed by a manager on a page of the other server process (uvicorn serves pages too).
-    other = logged_in_page(browser, stream_url, manager)
+    other = logged_in_page(stream_url, manager)
     other.goto(f"{stream_url}/inbox/c/{conversation.pk}/")
     other.fill("#body", "yes, how can I help?")
     other.get_by_role("button", name="Send").click()
@@ -85,22 +91,23 @@ def test_a_new_message_is_appended_live_and_counts_follow_across_processes(
     assert "the very first message" in timeline.inner_text()
 
 
-def test_an_agent_learns_nothing_about_channels_they_cannot_access(servers, browser, whatsapp, telegram):
+def test_an_agent_learns_nothing_about_channels_they_cannot_access(servers, logged_in_page, whatsapp, telegram):
     pages_url, _ = servers
     agent = UserFactory(username="tg-only", role=Role.AGENT)
     assign_perm("channels.access_channel", agent, telegram)
     mine = inbound(telegram, "777001", "hello on telegram", name="Tina")
-    page = logged_in_page(browser, pages_url, agent)
+    page = logged_in_page(pages_url, agent)
     page.goto(f"{pages_url}/inbox/c/{mine.conversation_id}/")
     expect(page.locator("body")).to_have_attribute("data-live", "stream", timeout=5_000)
     # What the stream sends this user, read with a second EventSource in the page.
     page.evaluate(
         """(url) => { window.streamed = [];
         const source = new EventSource(url, {withCredentials: true});
+        source.addEventListener("ready", () => { window.streamReady = true; });
         source.addEventListener("change", (e) => window.streamed.push(JSON.parse(e.data))); }""",
         page.locator("body").get_attribute("data-stream-url"),
     )
-    page.wait_for_timeout(300)
+    page.wait_for_function("() => window.streamReady")  # the server sends "ready" once it listens
     inbound(whatsapp, "6281234567890", "secret on whatsapp", name="Hidden")
     inbound(telegram, "777001", "second on telegram")
     expect(page.locator("#timeline")).to_contain_text("second on telegram", timeout=LIVE)

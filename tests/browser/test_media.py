@@ -24,7 +24,7 @@ from tests.factories import (
     tg_media,
     wa_media,
 )
-from tests.worker import run_worker
+from tests.worker import run_tasks
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -53,7 +53,9 @@ def test_media_from_four_platforms_show_in_the_timeline_and_a_pdf_reply_reaches_
     )
     url = platform.serve_media("fb_photo.jpg", jpeg_bytes((640, 480), (40, 160, 90)))
     deliver(client, messenger, meta_delivery(meta_media("24", "m_photo", url)))
-    run_worker(worker_env)
+    # The downloads and the send, by the worker's loop in this process: the real worker process
+    # downloads and sends in tests/conversations/test_media_inbound.py and test_outbound.py.
+    run_tasks(worker_env)
 
     contacts = list(Contact.objects.order_by("pk"))
     for other in contacts[1:]:
@@ -83,7 +85,7 @@ def test_media_from_four_platforms_show_in_the_timeline_and_a_pdf_reply_reaches_
     expect(page.locator("#attach-warning")).to_be_hidden()
     page.click("form[data-composer] button[type=submit]")
     expect(timeline.locator(".message.out .attachment-file")).to_contain_text("quote.pdf")
-    run_worker(worker_env)
+    run_tasks(worker_env)
 
     upload, sent = platform.requests[-2:]
     assert upload.path == "/v21.0/106540352242922/media"
@@ -127,5 +129,5 @@ def test_the_message_shows_at_once_and_its_photo_appears_when_downloaded(
     timeline = page.locator("#timeline")
     expect(timeline).to_contain_text("Is this the right one?")
     expect(timeline.locator(".attachment-missing")).to_contain_text("Downloading")
-    run_worker(worker_env)
+    run_tasks(worker_env)
     expect(timeline.locator(".attachment-image img")).to_be_visible(timeout=10_000)

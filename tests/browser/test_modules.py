@@ -101,8 +101,8 @@ def test_manager_unmerges_one_profile(login, live_server, manager, whatsapp, ema
     assert MergeRecord.objects.filter(action="unmerge").count() == 1
 
 
-def test_agent_gets_no_contacts_module_even_by_url(login, live_server, agent):
-    page = login(agent)
+def test_agent_gets_no_contacts_module_even_by_url(login_through_the_form, live_server, agent):
+    page = login_through_the_form(agent)
     expect(page.get_by_role("navigation", name="Modules")).not_to_contain_text("Contacts")
     response = page.goto(f"{live_server.url}/contacts/")
     assert response.status == 403
@@ -132,9 +132,10 @@ def test_the_ui_in_indonesian(login, live_server, manager, email_channel, webcha
     inbound(email_channel, "sheena@example.com", "Halo kak", name="Sheena Nelson")
     inbound(webchat, "v1", "Masih ada?", name="Sheena N", email="sheena@example.com")
     page = login(manager)
+    page.goto(f"{live_server.url}/")
     page.select_option("#language", "id")
-    page.get_by_role("button", name="Change").click()
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Change").click()
     navigation = page.get_by_role("navigation", name="Modul")
     expect(navigation).to_contain_text("Pesan")
     expect(navigation).to_contain_text("Kontak")

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from config.workspace.models import Role
 from conversations.models import Workflow
 from tests.factories import UserFactory, deliver, make_team, wa_text
-from tests.worker import run_worker
+from tests.worker import run_tasks, run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,9 +37,11 @@ def test_the_agent_assigned_by_the_workflow_sees_the_routed_conversation(
             {"type": "auto_assign", "strategy": "round_robin", "cap": 5},
         ],
     )
-    for text in ("Hello, I want to order", "nope", "rina@example.com"):
+    deliver(client, whatsapp, wa_text("6281234567890", "Hello, I want to order", name="Rina"))
+    run_worker(worker_env)  # the workflow starts in the real worker process (the one test that does)
+    for text in ("nope", "rina@example.com"):
         deliver(client, whatsapp, wa_text("6281234567890", text, name="Rina"))
-        run_worker(worker_env)
+        run_tasks(worker_env)
 
     page = login(on_duty)
     page.goto(f"{live_server.url}/inbox/?box=mine")

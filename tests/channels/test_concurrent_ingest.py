@@ -5,6 +5,7 @@ import time
 
 import psycopg
 import pytest
+from django.db import connection
 from django.test import Client
 
 from channels.models import InboundDelivery
@@ -68,6 +69,15 @@ def _wait_for(condition, seconds: float = 20) -> bool:
     return False
 
 
+def _someone_waits_for_a_lock() -> bool:
+    """A connection to this test database (here: the worker's) is waiting for a lock."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0] > 0
+
+
 def test_the_inbound_worker_wakes_on_notify_and_stores_the_message(whatsapp):
     # It polls only every 60 s: the message can only appear this soon because the webhook woke it.
     with inbound_worker(INBOUND_POLL_SECONDS="60") as worker:
@@ -86,7 +96,7 @@ def test_a_worker_killed_mid_delivery_loses_and_doubles_nothing(whatsapp):
         locker.execute("SELECT id FROM contacts_contact WHERE id = %s FOR UPDATE", [contact.pk])
         post_webhook(Client(), whatsapp, wa_text("6281234567890", "in flight", message_id="wamid.inflight"))
         assert _wait_for(lambda: InboundDelivery.objects.filter(status="processing").exists())
-        time.sleep(0.5)
+        assert _wait_for(_someone_waits_for_a_lock)  # the worker, inside the delivery's transaction
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=20)
     locker.rollback()

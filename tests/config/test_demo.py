@@ -9,6 +9,7 @@ from config.workspace.models import User
 from conversations.models import Conversation, DeliveryStatus, Direction, Message
 from conversations.services import message_send
 from tests.factories import make_channel, process_inbound
+from tests.servers import stop_in_background
 from tests.worker import run_tasks
 
 # The live server and the worker are other threads/processes: they must see committed rows.
@@ -85,7 +86,7 @@ def demo_sinks(worker_env):
         EMAIL_PORT=str(controller.port),
     )
     yield platforms, mail
-    server.shutdown()
+    stop_in_background(server)
     controller.stop()
 
 

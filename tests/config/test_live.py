@@ -15,6 +15,7 @@ from tests.factories import inbound
 from tests.worker import database_url
 
 HTMX = {"HX-Request": "true"}
+SO_FAR = "so far"  # not JSON: never a payload of the app
 
 
 @pytest.fixture
@@ -24,7 +25,16 @@ def listener(transactional_db):
     conn.execute(f"LISTEN {LIVE_CHANNEL}")
 
     def received() -> list[dict]:
-        return [json.loads(n.payload) for n in conn.notifies(timeout=0.5, stop_after=50)]
+        """What was announced so far: all of it is in once a NOTIFY sent now comes back, since
+        PostgreSQL delivers notifications in the order their transactions committed."""
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_notify(%s, %s)", [LIVE_CHANNEL, SO_FAR])
+        payloads = []
+        for notification in conn.notifies(timeout=10):
+            if notification.payload == SO_FAR:
+                return payloads
+            payloads.append(json.loads(notification.payload))
+        raise AssertionError("the listener's own notification never came back")
 
     yield received
     conn.close()

@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from channels.models import Channel, ChannelKind
-from tests.config.test_permission_matrix import world  # noqa: F401  (the fixture: one of every row)
+from tests.config.test_permission_matrix import build_world
 
 ROLES = ["anonymous", "owner", "manager", "agent", "agent_without_access"]
 HOSTILE = ["garbage", "9" * 40, "-1", "²", "1\x00", "", "１２"]
@@ -101,7 +101,12 @@ def check(client, method: str, url: str, data: dict, failures: list, label: str)
 
 
 @pytest.fixture
-def everything(world, webchat):  # noqa: F811
+def world(whatsapp, webchat, manager):
+    return build_world(whatsapp, webchat, manager)
+
+
+@pytest.fixture
+def everything(world, webchat):
     channel = Channel.objects.filter(kind=ChannelKind.WEBCHAT).first()
     started = Client().post(reverse("inbound:widget_sessions", args=[channel.public_id]), "{}", "application/json")
     return {**world, "webchat": channel, "visitor_token": started.json()["token"]}

@@ -5,16 +5,19 @@ admin. "login" means redirected to the login page. A test also checks that no ro
 is missing from the table, so a new page cannot skip the policy unnoticed.
 """
 
+import copy
+
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from conversations.attachments import attachments_store
 from conversations.media import thumbnail_make
+from conversations.models import Workflow
 from merging.models import MergeRecord, MergeSuggestion
 from merging.services import contact_merge
 from tests.conversations.test_media_inbound import jpeg_bytes
-from tests.factories import contact_of, inbound
+from tests.factories import ROLE_USERS, TEST_CHANNELS, contact_of, inbound, make_cast
 
 ROLES = ["anonymous", "agent", "agent_without_access", "manager", "owner", "admin_user"]
 OK, LOGIN, FORBIDDEN, MISSING, REDIRECT = 200, "login", 403, 404, 302
@@ -316,15 +319,13 @@ WRONG_METHOD = [
 ]
 
 
-@pytest.fixture
-def world(whatsapp, webchat, manager):
+def build_world(whatsapp, webchat, manager) -> dict:
+    """One row of every kind the routes take: a conversation with an image, a suggestion, a merge..."""
     message = inbound(whatsapp, "6281234567890", "halo", name="Sheena")
     contact = contact_of(message)
     other = contact_of(inbound(webchat, "w1", "hi", name="Sheena Web", phone="081234567890"))
     merged = contact_of(inbound(whatsapp, "6289999999999", "x", name="M1"))
     contact_merge(actor=manager, target=merged, source=contact_of(inbound(whatsapp, "6288888888888", "y")))
-    from conversations.models import Workflow
-
     (attachment,) = attachments_store(
         message=message, items=[{"kind": "image", "ref": "i"}], contents={"i": jpeg_bytes((400, 400))}
     )
@@ -340,6 +341,39 @@ def world(whatsapp, webchat, manager):
         "suggestion": MergeSuggestion.objects.get(status="open"),
         "workflow": Workflow.objects.create(name="W", is_active=False),
     }
+
+
+# The world and every role's user, built once for this module's ~100 tests (see module_db); each test
+# gets copies, as Django's setUpTestData gives each test copies of its objects.
+@pytest.fixture(scope="module")
+def built_once(module_db):
+    cast = make_cast()
+    return {"cast": cast, "world": build_world(cast["whatsapp"], cast["webchat"], cast["manager"])}
+
+
+@pytest.fixture
+def world(built_once):
+    return copy.deepcopy(built_once["world"])
+
+
+@pytest.fixture
+def media_root(settings, module_db):
+    """The world's image is stored once, in the module's directory."""
+    settings.MEDIA_ROOT = str(module_db)
+    return module_db
+
+
+def _copy_of(name):
+    @pytest.fixture(name=name)
+    def fixture(built_once):
+        return copy.deepcopy(built_once["cast"][name])
+
+    return fixture
+
+
+# The role and channel fixtures of tests/conftest.py, answered from the cast built once.
+owner, manager, agent, agent_without_access, admin_user = map(_copy_of, ROLE_USERS)
+whatsapp, telegram, email_channel, webchat = map(_copy_of, TEST_CHANNELS)
 
 
 def _outcome(response):

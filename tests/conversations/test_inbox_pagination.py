@@ -1,5 +1,6 @@
 """Inbox lists of any length: every tab and filter pages with a keyset cursor."""
 
+import copy
 import re
 from datetime import timedelta
 
@@ -11,7 +12,7 @@ from config.workspace.models import Role
 from conversations.models import Conversation
 from conversations.selectors import PAGE
 from conversations.services import conversation_assign
-from tests.factories import UserFactory, inbound, make_team
+from tests.factories import UserFactory, inbound, make_cast, make_team
 
 HTMX = {"HX-Request": "true"}
 ROW = re.compile(r'<li id="row-(\d+)"')
@@ -34,8 +35,7 @@ def walk(client, url: str, *, htmx: bool) -> list[int]:
     return seen
 
 
-@pytest.fixture
-def many(whatsapp, telegram):
+def open_conversations(whatsapp, telegram) -> list:
     """75 open conversations, many sharing one timestamp (the id must break the tie)."""
     same = timezone.now() - timedelta(hours=1)
     messages = [
@@ -49,6 +49,33 @@ def many(whatsapp, telegram):
         for i in range(75)
     ]
     return [m.conversation for m in messages]
+
+
+# Built once for the module (see module_db); each test gets copies.
+@pytest.fixture(scope="module")
+def built_once(module_db):
+    cast = make_cast()
+    return {"cast": cast, "many": open_conversations(cast["whatsapp"], cast["telegram"])}
+
+
+@pytest.fixture
+def many(built_once):
+    return copy.deepcopy(built_once["many"])
+
+
+@pytest.fixture
+def agent(built_once):
+    return copy.deepcopy(built_once["cast"]["agent"])
+
+
+@pytest.fixture
+def whatsapp(built_once):
+    return copy.deepcopy(built_once["cast"]["whatsapp"])
+
+
+@pytest.fixture
+def telegram(built_once):
+    return copy.deepcopy(built_once["cast"]["telegram"])
 
 
 @pytest.mark.parametrize("htmx", [True, False])
