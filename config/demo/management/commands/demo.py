@@ -176,35 +176,31 @@ class Command(BaseCommand):
                 )
 
     def _first_message(self, rng, kind, index, name, phone, email, at, country, channels, lines):
+        """A customer's first message, shaped by what the platform says its senders are (the registry)."""
         channel = channels[kind]
+        platform = channel.platform
         text = rng.choice(lines)
         e164_digits = _digits_for_id(phone, country)
-        if kind == ChannelKind.WHATSAPP and e164_digits:
+        if platform.external_id_is == KeyKind.PHONE and e164_digits:
             return self._message(channel, e164_digits, text, at, name=name, phone=e164_digits)
-        if kind == ChannelKind.EMAIL:
+        if platform.external_id_is == KeyKind.EMAIL:
             casing = email.upper() if rng.random() < 0.3 else email
             return self._message(channel, casing.lower(), text, at, name=name, email=casing)
-        if kind == ChannelKind.WEBCHAT:
+        if platform.public_senders:  # a visitor who filled in the pre-chat form
             message = self._message(
                 channel, f"visitor-{index}", text, at, name=name, email=email if rng.random() < 0.7 else ""
             )
-            contact_key_add(
-                contact=message.identity.contact,
-                kind=KeyKind.PHONE,
-                raw=phone,
-                source=KeySource.PRECHAT,
-                region=country,
-            )
-            suggestions_refresh(contact_id=message.identity.contact_id)
+            self._add_phone(message, phone, KeySource.PRECHAT, country)
             return message
         external = f"{kind[:2]}{index:05d}{rng.randint(100, 999)}"
         message = self._message(channel, external, text, at, name=name)
-        if kind == ChannelKind.TELEGRAM and rng.random() < 0.5:
-            contact_key_add(
-                contact=message.identity.contact, kind=KeyKind.PHONE, raw=phone, source=KeySource.IMPORT, region=country
-            )
-            suggestions_refresh(contact_id=message.identity.contact_id)
+        if rng.random() < 0.3:  # a phone the shop imported from its order list
+            self._add_phone(message, phone, KeySource.IMPORT, country)
         return message
+
+    def _add_phone(self, message, phone: str, source: str, country: str) -> None:
+        contact_key_add(contact=message.identity.contact, kind=KeyKind.PHONE, raw=phone, source=source, region=country)
+        suggestions_refresh(contact_id=message.identity.contact_id)
 
     def _message(self, channel: Channel, external_id: str, text: str, at, name: str = "", **identity):
         inbound = InboundMessage(
