@@ -34,7 +34,7 @@ postgres:
 # Any management command with the project's Python 3.13, printing only the command's own output:
 #   make manage ARGS='add_channel telegram "Bot" --secret S'
 manage: install
-	@$(RUN) python manage.py $(ARGS)
+	@$(MANAGE_ENV) $(RUN) python manage.py $(ARGS)
 
 # The demo's replies go to a local sink that answers like the platforms (manage.py demo_sink), never to them.
 # Live updates: the pages (WSGI, runserver here; gunicorn in production) open their event stream on
@@ -47,6 +47,10 @@ DEMO_ENV := DEBUG=True WHATSAPP_API_BASE=http://127.0.0.1:$(SINK_PORT)/v21.0 \
 	TELEGRAM_API_BASE=http://127.0.0.1:$(SINK_PORT) META_GRAPH_API_BASE=http://127.0.0.1:$(SINK_PORT) \
 	EMAIL_HOST=127.0.0.1 EMAIL_PORT=$(SMTP_SINK_PORT) \
 	LIVE_STREAM_URL=http://127.0.0.1:$(STREAM_PORT)/live/stream/ LIVE_STREAM_ALLOWED_ORIGINS=http://127.0.0.1:$(PORT),http://localhost:$(PORT)
+
+# Without a SECRET_KEY (a machine that only runs the demo), management commands run as the demo does;
+# with one (production: docs/security.md), as configured.
+MANAGE_ENV := $(if $(SECRET_KEY)$(SECRET_KEY_FILE),,$(DEMO_ENV))
 
 demo: install
 	$(DEMO_ENV) $(RUN) python manage.py migrate --no-input -v 0
