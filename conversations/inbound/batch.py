@@ -16,6 +16,8 @@ sender's messages never go both ways in one run, so each sender's are stored in 
 
 from collections import defaultdict
 
+from django.db.models import Q
+
 from channels.inbound import Action, InboundMessage
 from channels.models import Channel, ChannelIdentity
 from channels.services import identities_create_for_senders, identity_reveals_nothing_new
@@ -39,83 +41,108 @@ def is_plain(channel: Channel, inbound: InboundMessage) -> bool:
     )
 
 
-def plain_messages_ingest(*, channel: Channel, messages: list[InboundMessage]) -> list[InboundMessage]:
-    """Store plain messages of one channel (in arrival order; the caller holds a transaction).
+def plain_messages_ingest(*, items: list[tuple[Channel, InboundMessage]]) -> list[tuple[Channel, InboundMessage]]:
+    """Store plain messages, each with the channel it came on (in arrival order; the caller holds a
+    transaction).
 
-    Returns the messages left for the one-at-a-time pipeline, in arrival order: every message of
-    each sender this path does not take. A message already stored (a redelivery) is not stored again.
+    Returns the items left for the one-at-a-time pipeline, in arrival order: every message of each
+    contact this path does not take whole (a contact writing through a sender this path cannot
+    take, on this channel or another, keeps all its messages in one order). A message already
+    stored (a redelivery) is neither stored again nor left.
     """
-    by_sender = _by_sender(_not_stored(channel, messages))
-    known = _lock_known_senders(channel, list(by_sender))
+    by_sender = _by_sender(_not_stored(items))
+    known, moved = _lock_known_senders(list(by_sender))
     keys = _keys_of_profiles({identity.profile_id for identity in known.values()})
-    taken, new, left = {}, {}, []
-    for external_id, sent in by_sender.items():
-        identity = known.get(external_id)
-        if _needs_profile(channel, identity, sent[0]):
-            left.extend(sent)
-        elif identity is not None and all(
-            identity_reveals_nothing_new(identity=identity, message=m, keys=keys[identity.profile_id]) for m in sent
+    taken, new, left_contacts = {}, {}, set(moved.values())
+    for sender, messages in by_sender.items():
+        identity = known.get(sender)
+        if sender in moved:
+            continue
+        if _needs_profile(sender[0], identity, messages[0]):
+            if identity is not None:
+                left_contacts.add(identity.contact_id)
+        elif identity is None:
+            if _first_contact_is_plain(messages):
+                new[sender] = messages
+        elif all(
+            identity_reveals_nothing_new(identity=identity, message=m, keys=keys[identity.profile_id]) for m in messages
         ):
-            taken[external_id] = (identity, sent)
-        elif identity is None and external_id not in known and _first_contact_is_plain(sent):
-            new[external_id] = sent
+            taken[sender] = (identity, messages)
         else:
-            left.extend(sent)
-    if new:
-        identities = identities_create_for_senders(channel=channel, messages=[sent[0] for sent in new.values()])
-        for identity, sent in zip(identities, new.values(), strict=True):
-            taken[identity.external_id] = (identity, sent)
-        for contact_id in sorted(contacts_with_shared_keys([i.contact_id for i in identities])):
-            suggestions_refresh(contact_id=contact_id)  # a key arrived: its suggestion shows at once
-    identity_of = {id(m): identity for identity, sent in taken.values() for m in sent}
-    _store(channel, [(m, identity_of[id(m)]) for m in messages if id(m) in identity_of])
-    left_out = {id(m) for m in left}
-    return [m for m in messages if id(m) in left_out]
+            left_contacts.add(identity.contact_id)
+    taken = {sender: pair for sender, pair in taken.items() if pair[0].contact_id not in left_contacts}
+    taken |= _first_contacts(new)
+    identity_of = {id(m): identity for identity, messages in taken.values() for m in messages}
+    _store([(m, identity_of[id(m)]) for _, m in items if id(m) in identity_of])
+    fresh = {id(m) for messages in by_sender.values() for m in messages}
+    return [(channel, m) for channel, m in items if id(m) in fresh and id(m) not in identity_of]
 
 
-def _not_stored(channel: Channel, messages: list[InboundMessage]) -> list[InboundMessage]:
+def _first_contacts(new: dict) -> dict:
+    """Contacts, identities and keys of new senders, per channel; suggestions for shared keys."""
+    taken = {}
+    by_channel = defaultdict(list)
+    for sender, messages in new.items():
+        by_channel[sender[0]].append((sender, messages))
+    for channel, senders in by_channel.items():
+        identities = identities_create_for_senders(channel=channel, messages=[messages[0] for _, messages in senders])
+        for identity, (sender, messages) in zip(identities, senders, strict=True):
+            taken[sender] = (identity, messages)
+    contact_ids = [identity.contact_id for identity, _ in taken.values()]
+    for contact_id in sorted(contacts_with_shared_keys(contact_ids)) if contact_ids else ():
+        suggestions_refresh(contact_id=contact_id)  # a key arrived: its suggestion shows at once
+    return taken
+
+
+def _not_stored(items: list[tuple[Channel, InboundMessage]]) -> list[tuple[Channel, InboundMessage]]:
     """Each platform message once, and none that is stored already."""
-    seen = set(
-        Message.objects.filter(
-            channel=channel, platform_message_id__in={m.platform_message_id for m in messages}
-        ).values_list("platform_message_id", flat=True)
-    )
+    wanted = Q()
+    for channel in {channel for channel, _ in items}:
+        ids = {m.platform_message_id for c, m in items if c is channel}
+        wanted |= Q(channel=channel, platform_message_id__in=ids)
+    seen = set(Message.objects.filter(wanted).values_list("channel_id", "platform_message_id"))
     fresh = []
-    for message in messages:
-        if message.platform_message_id not in seen:
-            seen.add(message.platform_message_id)
-            fresh.append(message)
+    for channel, message in items:
+        if (channel.pk, message.platform_message_id) not in seen:
+            seen.add((channel.pk, message.platform_message_id))
+            fresh.append((channel, message))
     return fresh
 
 
-def _by_sender(messages: list[InboundMessage]) -> dict[str, list[InboundMessage]]:
-    senders: dict[str, list[InboundMessage]] = defaultdict(list)
-    for message in messages:
-        senders[message.external_id].append(message)
+def _by_sender(items: list[tuple[Channel, InboundMessage]]) -> dict[tuple[Channel, str], list[InboundMessage]]:
+    """Each sender (its channel and its id there) with its messages in arrival order."""
+    channels = {channel.pk: channel for channel, _ in items}  # one object per channel: a key for all
+    senders: dict[tuple[Channel, str], list[InboundMessage]] = defaultdict(list)
+    for channel, message in items:
+        senders[(channels[channel.pk], message.external_id)].append(message)
     return senders
 
 
-def _lock_known_senders(channel: Channel, external_ids: list[str]) -> dict[str, ChannelIdentity | None]:
+def _lock_known_senders(senders: list[tuple[Channel, str]]) -> tuple[dict, dict]:
     """The senders' identities, each with its contact locked (ascending ids, the pipeline's lock
-    order). An identity a merge moved to another contact before the lock maps to None: the
-    one-at-a-time pipeline follows it."""
-    found = list(ChannelIdentity.objects.filter(channel=channel, external_id__in=external_ids))
+    order); and the senders whose identity a merge moved to another contact before the lock, with
+    that contact (the one-at-a-time pipeline follows them, and takes the contact's other messages)."""
+    wanted = Q()
+    for channel in {channel for channel, _ in senders}:
+        wanted |= Q(channel=channel, external_id__in=[external_id for c, external_id in senders if c is channel])
+    found = list(ChannelIdentity.objects.filter(wanted)) if senders else []
     if not found:
-        return {}
+        return {}, {}
     contacts = {
         contact.pk: contact
         for contact in Contact.objects.select_for_update().filter(pk__in={i.contact_id for i in found}).order_by("pk")
     }
-    now = ChannelIdentity.objects.select_related("channel").in_bulk([i.pk for i in found])
-    known: dict[str, ChannelIdentity | None] = {}
+    now = ChannelIdentity.objects.select_related("channel", "profile").in_bulk([i.pk for i in found])
+    sender_of = {(channel.pk, external_id): (channel, external_id) for channel, external_id in senders}
+    known, moved = {}, {}
     for identity in found:
-        fresh = now[identity.pk]
+        fresh, sender = now[identity.pk], sender_of[(identity.channel_id, identity.external_id)]
         if fresh.contact_id != identity.contact_id:
-            known[identity.external_id] = None
+            moved[sender] = fresh.contact_id
             continue
         fresh.contact = contacts[fresh.contact_id]
-        known[identity.external_id] = fresh
-    return known
+        known[sender] = fresh
+    return known, moved
 
 
 def _keys_of_profiles(profile_ids: set[int]) -> dict[int, dict[tuple[str, str], bool]]:
@@ -142,12 +169,14 @@ def _first_contact_is_plain(sent: list[InboundMessage]) -> bool:
         return False
     says = (first.username, first.picture_url, first.phone, first.phone_is_international, first.email)
     return all(
-        (m.username, m.picture_url, m.phone, m.phone_is_international, m.email) == says and not m.scoped_id
+        (m.username, m.picture_url, m.phone, m.phone_is_international, m.email) == says
+        and not m.scoped_id
+        and not m.parent_scoped_id
         for m in sent[1:]
     )
 
 
-def _store(channel: Channel, writes: list[tuple[InboundMessage, ChannelIdentity]]) -> None:
+def _store(writes: list[tuple[InboundMessage, ChannelIdentity]]) -> None:
     """Conversations (joined or opened), messages, and the bookkeeping each message updates, for
     each message and the identity that sent it, in arrival order."""
     if not writes:
@@ -161,11 +190,11 @@ def _store(channel: Channel, writes: list[tuple[InboundMessage, ChannelIdentity]
     for message, identity in writes:
         if identity.contact_id not in open_now and identity.contact_id not in openings:
             openings[identity.contact_id] = (contacts[identity.contact_id], identity, message.sent_at)
-    opened = conversations_open_by_contacts(openings=list(openings.values()), channel=channel)
+    opened = conversations_open_by_contacts(openings=list(openings.values()))
     conversation_of = open_now | {c.contact_id: c for c in opened}
     rows = Message.objects.bulk_create(
         [
-            inbound_row(conversation=conversation_of[i.contact_id], identity=i, channel=channel, inbound=m)
+            inbound_row(conversation=conversation_of[i.contact_id], identity=i, channel=i.channel, inbound=m)
             for m, i in writes
         ]
     )

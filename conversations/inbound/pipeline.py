@@ -79,7 +79,7 @@ def inbound_message_ingest(*, channel: Channel, inbound: InboundMessage) -> Mess
         key_added = created or (not created and identity_add_keys_from(identity=identity, message=inbound))
         if key_added:
             suggestions_refresh(contact_id=contact.pk)  # a key arrived: its suggestion shows at once
-        conversation = _open_conversation_for(contact=contact, identity=identity, channel=channel, at=inbound.sent_at)
+        conversation = _open_conversation_for(contact=contact, identity=identity, at=inbound.sent_at)
         try:
             with transaction.atomic():
                 message = inbound_row(conversation=conversation, identity=identity, channel=channel, inbound=inbound)
@@ -238,17 +238,18 @@ def _lock_identity_contact(identity: ChannelIdentity) -> tuple[ChannelIdentity, 
         identity = fresh
 
 
-def _open_conversation_for(*, contact: Contact, identity: ChannelIdentity, channel: Channel, at) -> Conversation:
+def _open_conversation_for(*, contact: Contact, identity: ChannelIdentity, at) -> Conversation:
     """The contact's open conversation, or a new one opened by the contact (caller holds the lock)."""
     conversation = Conversation.objects.filter(contact=contact, status=ConversationStatus.OPEN).first()
     if conversation is not None:
         return conversation
-    return conversations_open_by_contacts(openings=[(contact, identity, at)], channel=channel)[0]
+    return conversations_open_by_contacts(openings=[(contact, identity, at)])[0]
 
 
-def conversations_open_by_contacts(*, openings: list[tuple[Contact, ChannelIdentity, object]], channel) -> list:
+def conversations_open_by_contacts(*, openings: list[tuple[Contact, ChannelIdentity, object]]) -> list:
     """New conversations opened by contacts that have none open (the caller holds their locks),
-    one per (contact, identity that wrote, when), with their events; workflows start on them.
+    one per (contact, identity that wrote, when), on the identity's channel, with their events;
+    workflows start on them.
 
     A new one belongs to the profile of the identity that opened it: an unmerge gives it back
     to that profile (docs/merging.md).
@@ -258,7 +259,7 @@ def conversations_open_by_contacts(*, openings: list[tuple[Contact, ChannelIdent
             Conversation(
                 contact=contact,
                 profile_id=identity.profile_id,
-                channel=channel,
+                channel=identity.channel,
                 opened_by=OpenedBy.CONTACT,
                 opened_at=at,
                 last_message_at=at,
@@ -272,10 +273,10 @@ def conversations_open_by_contacts(*, openings: list[tuple[Contact, ChannelIdent
                 contact=contact,
                 conversation=conversation,
                 kind=EventKind.CONVERSATION_OPENED,
-                data={"source": "contact", "channel": channel.kind},
+                data={"source": "contact", "channel": identity.channel.kind},
                 at=at,
             )
-            for (contact, _, at), conversation in zip(openings, conversations, strict=True)
+            for (contact, identity, at), conversation in zip(openings, conversations, strict=True)
         ]
     )
     if conversations and Workflow.objects.filter(is_active=True).exists():

@@ -14,7 +14,6 @@ are tried again one transaction each.
 """
 
 import logging
-from collections import defaultdict
 
 from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 
@@ -116,24 +115,22 @@ def _parsed(delivery: InboundDelivery, failures: list[str]) -> ParsedDelivery | 
 
 
 def _store_run(run: list[tuple[InboundDelivery, InboundMessage]], failures: dict[int, list[str]]) -> None:
-    """Plain messages together, per channel; what the set-based path leaves (or all of them, if it
-    breaks) one at a time, so a message that fails is that message's failure only."""
-    by_channel: dict[int, list[tuple[InboundDelivery, InboundMessage]]] = defaultdict(list)
-    for delivery, inbound in run:
-        by_channel[delivery.channel_id].append((delivery, inbound))
-    for items in by_channel.values():
-        delivery_of = {id(inbound): delivery for delivery, inbound in items}
-        messages = [inbound for _, inbound in items]
-        try:
-            with transaction.atomic():
-                left = plain_messages_ingest(channel=items[0][0].channel, messages=messages)
-        except (OperationalError, InterfaceError):
-            raise  # the whole batch is retried
-        except Exception:  # noqa: BLE001 - the one-at-a-time pipeline stores them and says which one fails
-            log.exception("set-based ingest of %s messages failed: one at a time", len(messages))
-            left = messages
-        for inbound in left:
-            _store_one(delivery_of[id(inbound)], inbound, failures)
+    """Plain messages together; what the set-based path leaves (or all of them, if it breaks) one at
+    a time, so a message that fails is that message's failure only."""
+    if not run:
+        return
+    delivery_of = {id(inbound): delivery for delivery, inbound in run}
+    items = [(delivery.channel, inbound) for delivery, inbound in run]
+    try:
+        with transaction.atomic():
+            left = plain_messages_ingest(items=items)
+    except (OperationalError, InterfaceError):
+        raise  # the whole batch is retried
+    except Exception:  # noqa: BLE001 - the one-at-a-time pipeline stores them and says which one fails
+        log.exception("set-based ingest of %s messages failed: one at a time", len(items))
+        left = items
+    for _, inbound in left:
+        _store_one(delivery_of[id(inbound)], inbound, failures)
 
 
 def _store_one(delivery: InboundDelivery, inbound: InboundMessage, failures: dict[int, list[str]]) -> None:

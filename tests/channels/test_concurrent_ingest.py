@@ -1,12 +1,14 @@
 """Real parallel connections and worker processes on PostgreSQL: many workers, one outcome."""
 
 import signal
+import threading
 import time
 
 import psycopg
 import pytest
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 
 from channels.models import InboundDelivery
 from contacts.models import Contact
@@ -110,3 +112,37 @@ def test_a_worker_killed_mid_delivery_loses_and_doubles_nothing(whatsapp):
     process_inbound()
     assert Message.objects.filter(platform_message_id="wamid.inflight").count() == 1
     assert InboundDelivery.objects.get().status == "done"
+
+
+def test_a_batch_follows_an_identity_a_merge_moves_while_it_waits_for_the_lock(whatsapp, caplog):
+    inbound(whatsapp, "6281234567801", "a0", name="A")
+    inbound(whatsapp, "6281234567802", "b0", name="B")
+    a, b = Contact.objects.get(name="A"), Contact.objects.get(name="B")
+    Conversation.objects.update(status="closed", closed_at=timezone.now())
+    post_webhook(Client(), whatsapp, wa_text("6281234567801", "moved", name="A", message_id="wamid.mv"))
+    post_webhook(Client(), whatsapp, wa_text("6281234567802", "b1", name="B", message_id="wamid.b1"))
+    merger = psycopg.connect(database_url().replace("postgres://", "postgresql://"))
+    merger.execute("SELECT id FROM contacts_contact WHERE id = ANY(%s) ORDER BY id FOR UPDATE", [[a.pk, b.pk]])
+    errors = []
+
+    def work():
+        try:
+            deliveries_process_waiting(batch_size=10)
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    assert _wait_for(_someone_waits_for_a_lock)
+    # What a merge of A into B does to the rows the batch is about to read (the merge holds the locks).
+    merger.execute("UPDATE channels_channelidentity SET contact_id = %s WHERE contact_id = %s", [b.pk, a.pk])
+    merger.execute("UPDATE contacts_contact SET root_id = %s, merged_into_id = %s WHERE id = %s", [b.pk, b.pk, a.pk])
+    merger.commit()
+    merger.close()
+    worker.join(60)
+    assert not errors
+    assert Message.objects.get(platform_message_id="wamid.mv").conversation.contact_id == b.pk
+    assert list(Conversation.objects.filter(status="open").values_list("contact_id", flat=True)) == [b.pk]
+    assert not [r for r in caplog.records if "set-based ingest" in r.getMessage()]  # no fallback after a crash

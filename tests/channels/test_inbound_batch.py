@@ -12,7 +12,9 @@ from channels.models import ChannelIdentity, ChannelKind, InboundDelivery
 from contacts.models import Contact, ContactKey, Event
 from conversations.inbound.pipeline import inbound_message_ingest
 from conversations.models import Conversation, Message
+from conversations.services import conversation_close
 from merging.models import MergeSuggestion
+from merging.services.merge import contact_merge
 from tests.factories import (
     deliver,
     email_raw,
@@ -249,3 +251,63 @@ def test_a_message_the_database_refuses_fails_alone_and_is_replayed_once_allowed
     InboundDelivery.objects.filter(pk=failed.pk).update(status=Status.WAITING)  # what `--failed` does
     process_inbound()
     assert sorted(Message.objects.values_list("body", flat=True)) == ["also fine", "boom", "fine"]
+
+
+def _same_as_one_at_a_time() -> None:
+    """Process what waits, and check it stored what one message at a time stores, in the same order."""
+    with transaction.atomic():
+        _one_at_a_time()
+        expected = _rows(), list(Message.objects.order_by("pk").values_list("platform_message_id", flat=True))
+        transaction.set_rollback(True)
+    process_inbound()
+    assert (_rows(), list(Message.objects.order_by("pk").values_list("platform_message_id", flat=True))) == expected
+
+
+def test_a_merged_contact_writing_on_two_channels_keeps_its_order(client, whatsapp, telegram, owner):
+    deliver(client, whatsapp, _wa("6281100000001", "w0", "wamid.w0", name="Kim"))
+    deliver(client, telegram, tg_text(777001, "t0", first_name="Kimt", message_id=1, update_id=1))
+    contact_merge(actor=owner, target=Contact.objects.get(name="Kim"), source=Contact.objects.get(name="Kimt Nelson"))
+    post_webhook(client, whatsapp, _wa("6281100000001", "w1", "wamid.w1", name="Kim"))
+    later = tg_text(777001, "t1", first_name="Kimt", message_id=2, update_id=2)
+    later["message"]["date"] = 1_780_000_020
+    post_webhook(client, telegram, later)
+    post_webhook(client, whatsapp, _wa("6281100000001", "w2", "wamid.w2x", name="Kim"))
+    _same_as_one_at_a_time()
+    conversation = Conversation.objects.get(status="open")
+    assert conversation.messages.order_by("-pk").first().body == "w2"
+
+
+def test_a_merged_contact_whose_other_sender_needs_one_at_a_time_keeps_its_order(client, whatsapp, owner):
+    deliver(client, whatsapp, _wa("6281100000021", "a0", "wamid.a0", name="Ann"))
+    deliver(client, whatsapp, _wa("6281100000022", "b0", "wamid.b0", name="Bea"))
+    contact_merge(actor=owner, target=Contact.objects.get(name="Ann"), source=Contact.objects.get(name="Bea"))
+    for conversation in Conversation.objects.filter(status="open"):
+        conversation_close(actor=owner, conversation=conversation)
+    post_webhook(client, whatsapp, _wa("6281100000022", "b1", "wamid.b1", name="Bea", username="bea.new"))
+    post_webhook(client, whatsapp, _wa("6281100000021", "a1", "wamid.a1", name="Ann"))
+    _same_as_one_at_a_time()
+    opened = Conversation.objects.get(status="open")
+    assert opened.profile.name == "Bea"  # opened by Bea's message: an unmerge gives it back to her
+
+
+def test_a_later_message_carrying_a_parent_business_id_is_kept(client, whatsapp):
+    post_webhook(client, whatsapp, _wa("6281100000005", "one", "wamid.p1", name="Pia"))
+    second = _wa("6281100000005", "two", "wamid.p2", name="Pia")
+    second["entry"][0]["changes"][0]["value"]["messages"][0]["from_parent_user_id"] = "US.ENT.abc123"
+    post_webhook(client, whatsapp, second)
+    _same_as_one_at_a_time()
+    assert ChannelIdentity.objects.get(external_id="6281100000005").parent_scoped_id == "US.ENT.abc123"
+
+
+def test_known_senders_cost_the_same_statements_whatever_the_batch_size(client, whatsapp):
+    _new_senders(client, whatsapp, 70, 0)
+    process_inbound()
+    counts = []
+    for size, start in ((10, 0), (60, 10)):
+        for n in range(start, start + size):
+            post_webhook(client, whatsapp, _wa(f"62822{n:08d}", f"again {n}", f"wamid.again.{n}"))
+        with CaptureQueriesContext(connection) as queries:
+            process_inbound()
+        counts.append(len(queries))
+    assert Message.objects.count() == 140
+    assert counts[1] == counts[0], counts
