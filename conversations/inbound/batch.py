@@ -8,10 +8,11 @@ row. The rows stored are the ones the one-at-a-time pipeline stores, built by th
 (tests/channels/test_inbound_batch.py compares both).
 
 Whatever is not plain goes through the one-at-a-time pipeline, and so does every message of a
-sender that needs more than this path does: an identity whose contact a merge is moving, a sender
-whose message reveals a new key or username, a first message carrying a business-scoped id (its
-identity may exist under another id), a sender whose name the platform must be asked for. A
-sender's messages never go both ways in one run, so each sender's are stored in arrival order.
+contact that writes through a sender this path cannot take: an identity whose contact a merge is
+moving, a sender whose message reveals a new key or username, a first message carrying a
+business-scoped id (its identity may exist under another id), a sender whose name the platform
+must be asked for. A contact's messages never go both ways in one run, whatever channels they
+come on, so each contact's messages are stored in arrival order.
 """
 
 from collections import defaultdict
