@@ -173,14 +173,22 @@ class AcceptQueue:
         self._writer = loop.create_task(self._write_forever(), name="inbound accept queue")
 
     async def put(self, row: AcceptedRow) -> int:
-        """The id of the row once committed; raises AcceptFailed."""
+        """The id of the row once committed; raises AcceptFailed (also when the database does not
+        answer within INBOUND_ACCEPT_TIMEOUT_SECONDS, or too many rows wait already)."""
         loop = asyncio.get_running_loop()
         if self._loop is not loop or self._writer.done():
             self._start(loop)
+        if len(self._pending) >= settings.INBOUND_ACCEPT_MAX_WAITING:
+            raise AcceptFailed("too many deliveries waiting for the database")
         future = loop.create_future()
         self._pending.append((row, future))
         self._wake.set()
-        return await future
+        try:
+            # On timeout the future is cancelled: a batch not yet taken skips the row. One being
+            # written may still store it; the platform's retry is then a redelivery, stored once.
+            return await asyncio.wait_for(future, settings.INBOUND_ACCEPT_TIMEOUT_SECONDS)
+        except TimeoutError as exc:
+            raise AcceptFailed("the database did not answer in time") from exc
 
     async def _write_forever(self) -> None:
         try:
@@ -210,15 +218,17 @@ class AcceptQueue:
     async def _write(self, batch: list[tuple[AcceptedRow, asyncio.Future]]) -> None:
         if not batch:
             return
+        reused = self._connection is not None and not self._connection.closed
         try:
-            if self._connection is None or self._connection.closed:
-                self._connection = await psycopg.AsyncConnection.connect(
-                    **conninfo(), autocommit=True, application_name="mergeinbox accept"
-                )
-            cursor = await self._connection.execute(_ACCEPT_SQL_BINARY, _accept_params([row for row, _ in batch]))
-            ids = [record[0] for record in await cursor.fetchall()]
-            if len(ids) != len(batch):
-                raise AcceptFailed(f"{len(ids)} ids for {len(batch)} rows")
+            try:
+                ids = await self._insert(batch)
+            except psycopg.OperationalError:
+                if not (reused and self._connection.closed):
+                    raise
+                # The connection died while it sat idle or just now (a database restart, an idle
+                # timeout): once more on a new one. Had the lost statement committed, its rows are
+                # there twice: a redelivery, which the workers store once.
+                ids = await self._insert(batch)
         except BaseException as exc:  # whatever failed (or stopped us), no request of the batch may get a 200
             log.warning("accepting %d deliveries failed: %r", len(batch), exc)
             for _, future in batch:
@@ -234,6 +244,33 @@ class AcceptQueue:
         for (_, future), pk in zip(batch, ids, strict=True):
             if not future.done():
                 future.set_result(pk)
+
+    async def _insert(self, batch: list[tuple[AcceptedRow, asyncio.Future]]) -> list[int]:
+        if self._connection is None or self._connection.closed:
+            self._connection = await _writer_connection()
+        cursor = await self._connection.execute(_ACCEPT_SQL_BINARY, _accept_params([row for row, _ in batch]))
+        ids = [record[0] for record in await cursor.fetchall()]
+        if len(ids) != len(batch):
+            raise AcceptFailed(f"{len(ids)} ids for {len(batch)} rows")
+        return ids
+
+
+async def _writer_connection() -> psycopg.AsyncConnection:
+    """The group commit's own connection: it gives up on a lock or a statement in half the time a
+    webhook waits for it (so the webhook hears of it, and nothing is stored behind a 503 then), and
+    notices a peer that vanished (TCP keepalives)."""
+    wait_ms = max(1, int(settings.INBOUND_ACCEPT_TIMEOUT_SECONDS * 500))
+    return await psycopg.AsyncConnection.connect(
+        **conninfo(),
+        autocommit=True,
+        application_name="mergeinbox accept",
+        connect_timeout=max(1, int(settings.INBOUND_ACCEPT_TIMEOUT_SECONDS)),
+        keepalives=1,
+        keepalives_idle=30,
+        keepalives_interval=10,
+        keepalives_count=3,
+        options=f"-c statement_timeout={wait_ms} -c lock_timeout={wait_ms}",
+    )
 
 
 accept_queue = AcceptQueue()

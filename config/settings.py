@@ -176,6 +176,11 @@ INBOUND_POLL_SECONDS = env_float("INBOUND_POLL_SECONDS", 1.0)
 INBOUND_ACCEPT_BATCH_ROWS = env_int("INBOUND_ACCEPT_BATCH_ROWS", 500)
 INBOUND_ACCEPT_BATCH_BYTES = env_int("INBOUND_ACCEPT_BATCH_BYTES", 8 * 1024 * 1024)
 INBOUND_ACCEPT_LINGER_MS = env_float("INBOUND_ACCEPT_LINGER_MS", 0)
+# A webhook waits this long at most for its row's commit (then 503: the platform sends it again),
+# and the writer's statement and lock waits are cut off as long; a process with this many rows
+# waiting answers 503 at once instead of queueing more.
+INBOUND_ACCEPT_TIMEOUT_SECONDS = env_float("INBOUND_ACCEPT_TIMEOUT_SECONDS", 10)
+INBOUND_ACCEPT_MAX_WAITING = env_int("INBOUND_ACCEPT_MAX_WAITING", 5000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = WEBHOOK_MAX_BYTES
 # Rate limits of the public web chat endpoints, {"session"|"message"|"webhook": {"visitor"|"channel":
 # (requests, seconds)}}; what is not named keeps the defaults in channels/rate_limits.py.
@@ -238,6 +243,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+
 
 # Content-Security-Policy (Django's own): scripts and styles only from this site or with the
 # request's nonce, no inline handlers, no framing. The web chat widget's endpoints send their own

@@ -246,3 +246,54 @@ def test_web_chat_webhook_posts_are_accepted_with_their_rate_limits(server):
     assert status == 403
     # Counted by the web chat limits (the Django view's), per visitor address and per channel.
     assert RateLimitWindow.objects.filter(scope="webhook:visitor").exists()
+
+
+def _accept_backends(connection) -> list[int]:
+    return [
+        pid
+        for (pid,) in connection.execute(
+            "SELECT pid FROM pg_stat_activity WHERE application_name = 'mergeinbox accept'"
+            " AND datname = current_database()"
+        )
+    ]
+
+
+def test_a_writer_connection_that_died_while_idle_costs_no_delivery(server, whatsapp):
+    first = wa_body("6281235000001")
+    assert post(server, whatsapp.webhook_path, first, signed_headers(whatsapp, first))[0] == 200
+    with psycopg.connect(database_url().replace("postgres://", "postgresql://"), autocommit=True) as admin:
+        killed = [
+            admin.execute("SELECT pg_terminate_backend(%s)", [pid]).fetchone()[0] for pid in _accept_backends(admin)
+        ]
+    assert killed == [True]  # a database restart, an idle timeout...
+    second = wa_body("6281235000002")
+    assert post(server, whatsapp.webhook_path, second, signed_headers(whatsapp, second))[0] == 200
+    assert InboundDelivery.objects.count() == 2
+
+
+def test_a_database_that_does_not_answer_gets_503_in_time_and_a_full_queue_at_once(whatsapp):
+    bodies = [wa_body(f"62812351{n:05d}") for n in range(6)]
+    url = database_url().replace("postgres://", "postgresql://")
+    with asgi_server(INBOUND_ACCEPT_TIMEOUT_SECONDS="2", INBOUND_ACCEPT_MAX_WAITING="2") as slow_server:
+        with psycopg.connect(url) as locker:
+            locker.execute("LOCK TABLE channels_inbounddelivery IN ACCESS EXCLUSIVE MODE")
+            started = time.monotonic()
+            answered_at: list[float] = []
+
+            def post_one(body: bytes) -> int:
+                status = post(slow_server, whatsapp.webhook_path, body, signed_headers(whatsapp, body))[0]
+                answered_at.append(time.monotonic() - started)
+                return status
+
+            statuses: list[int] = []
+            threads = [threading.Thread(target=lambda b=body: statuses.append(post_one(b))) for body in bodies]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=30)
+            time.sleep(1)  # the lock outlives every request
+            locker.rollback()
+    assert statuses == [503] * len(bodies)  # never a hung request, never a 200 for a row not stored
+    assert max(answered_at) < 8
+    assert min(answered_at) < 1.5  # over INBOUND_ACCEPT_MAX_WAITING: refused without waiting
+    assert not InboundDelivery.objects.exists()
