@@ -206,11 +206,10 @@ def main() -> None:
     for messages in (100, 100_000):
         results["merge"][messages] = in_django(large, "bench.merging.measure_merge", messages)
 
-    from bench.ingest import measure_floor, measure_ingest
+    from bench.ingest import measure_ingest
 
-    public_id, secret, channel_id = webhook_channel(large)
+    public_id, secret, _ = webhook_channel(large)
     results["ingest"] = measure_ingest(large, public_id, secret)
-    results["ingest_floor"] = measure_floor(large, channel_id)
     report = render(results, started)
     print(report)
     (ROOT / "docs" / "benchmarks.md").write_text(report)
@@ -228,7 +227,7 @@ def verdict(ok: bool) -> str:
 
 def render(r: dict, started: datetime) -> str:
     contacts, messages = LARGE
-    ingest, floor = r["ingest"], r["ingest_floor"]
+    ingest = r["ingest"]
     detection = r["detection"]
     m100, m100k = (
         r["merge"]["100"] if "100" in r["merge"] else r["merge"][100],
@@ -242,17 +241,19 @@ def render(r: dict, started: datetime) -> str:
         f"Large database: {contacts:,} contacts, {messages:,} messages (`generate_data`); small: "
         f"{SMALL[0]:,} contacts, {SMALL[1]:,} messages. Produced by `make bench` (bench/run.py).",
         "",
-        "## 1. Ingest (signed WhatsApp webhooks through gunicorn)",
+        "## 1. Webhooks through gunicorn on the large database (the WSGI path)",
         "",
-        "| measure | value | floor (same row writes, minimal psycopg) | goal | |",
-        "|---|---|---|---|---|",
-        f"| messages/s | {ingest['messages_per_s']:.0f} | {floor['messages_per_s']:.0f} | ≥ ½ floor and ≥ 500 | "
-        f"{verdict(ingest['messages_per_s'] >= max(500, floor['messages_per_s'] / 2))} |",
-        f"| latency p50 / p99 | {ingest['p50_ms']:.1f} / {ingest['p99_ms']:.1f} ms | | | |",
-        f"| errors | {ingest['errors']} | | 0 | {verdict(ingest['errors'] == 0)} |",
+        "Since the inbound log a webhook is accepted (one insert) and processed later by the inbound workers: "
+        "section 1b measures acceptance through the production server (uvicorn, group commit) and processing, "
+        "each beside its floor. This row is the WSGI path on the large database, for comparison.",
         "",
-        f"{ingest['workers']} gunicorn workers, 2 load processes × 8 threads with keep-alive, 20 s each; half the "
-        "messages come from new senders (contact, identity, key, conversation created).",
+        "| measure | value | |",
+        "|---|---|---|",
+        f"| deliveries accepted/s | {ingest['messages_per_s']:.0f} | |",
+        f"| latency p50 / p99 | {ingest['p50_ms']:.1f} / {ingest['p99_ms']:.1f} ms | |",
+        f"| errors | {ingest['errors']} | {verdict(ingest['errors'] == 0)} |",
+        "",
+        f"{ingest['workers']} gunicorn workers, 2 load processes × 8 threads with keep-alive, 20 s each.",
         "",
         "## 2. Detection",
         "",
@@ -295,11 +296,6 @@ def render(r: dict, started: datetime) -> str:
         "",
         "## Why the missed goals are missed",
         "",
-        "- **Ingest.** The floor writes the same six rows with raw psycopg. The app, per new sender, also "
-        "writes the conversation-opened event and django-simple-history rows, runs duplicate detection and "
-        "the workflow check, through the Django ORM: about 37 queries and 20-45 ms of Python per message, on "
-        "2 cores shared with PostgreSQL and the load generator. Closing the gap needs the webhook to only "
-        "store the raw delivery (one insert) and the worker to ingest in batches; that is the next step.",
         "- **Backfill.** The floor is a bare GROUP BY; the backfill also inserts every suggestion row (with "
         "its indexes and foreign keys) and skips pairs already open or dismissed. It is set-based SQL in "
         "ranges of contacts (for the progress bar); no per-pair Python.",
