@@ -99,7 +99,7 @@ def _not_stored(items: list[tuple[Channel, InboundMessage]]) -> list[tuple[Chann
     """Each platform message once, and none that is stored already."""
     wanted = Q()
     for channel in {channel for channel, _ in items}:
-        ids = {m.platform_message_id for c, m in items if c is channel}
+        ids = {m.platform_message_id for c, m in items if c.pk == channel.pk}
         wanted |= Q(channel=channel, platform_message_id__in=ids)
     seen = set(Message.objects.filter(wanted).values_list("channel_id", "platform_message_id"))
     fresh = []
@@ -125,7 +125,7 @@ def _lock_known_senders(senders: list[tuple[Channel, str]]) -> tuple[dict, dict]
     that contact (the one-at-a-time pipeline follows them, and takes the contact's other messages)."""
     wanted = Q()
     for channel in {channel for channel, _ in senders}:
-        wanted |= Q(channel=channel, external_id__in=[external_id for c, external_id in senders if c is channel])
+        wanted |= Q(channel=channel, external_id__in=[external_id for c, external_id in senders if c.pk == channel.pk])
     found = list(ChannelIdentity.objects.filter(wanted)) if senders else []
     if not found:
         return {}, {}

@@ -311,3 +311,12 @@ def test_known_senders_cost_the_same_statements_whatever_the_batch_size(client, 
         counts.append(len(queries))
     assert Message.objects.count() == 140
     assert counts[1] == counts[0], counts
+
+
+def test_a_redelivery_behind_another_delivery_of_its_channel_is_recognised_in_the_batch(client, whatsapp, caplog):
+    deliver(client, whatsapp, _wa("6281100000051", "once", "wamid.once", name="Oni"))
+    post_webhook(client, whatsapp, _wa("6281100000052", "new one", "wamid.new", name="Nel"))
+    post_webhook(client, whatsapp, _wa("6281100000051", "once", "wamid.once", name="Oni"))  # the platform retried
+    process_inbound()
+    assert sorted(Message.objects.values_list("body", flat=True)) == ["new one", "once"]
+    assert not [r for r in caplog.records if "set-based ingest" in r.getMessage()]  # not after a failed insert
