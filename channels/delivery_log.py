@@ -228,7 +228,8 @@ class AcceptQueue:
                 # The connection died while it sat idle or just now (a database restart, an idle
                 # timeout): once more on a new one. Had the lost statement committed, its rows are
                 # there twice: a redelivery, which the workers store once.
-                ids = await self._insert(batch)
+                batch = [(row, future) for row, future in batch if not future.done()]  # given up: not again
+                ids = await self._insert(batch) if batch else []
         except BaseException as exc:  # whatever failed (or stopped us), no request of the batch may get a 200
             log.warning("accepting %d deliveries failed: %r", len(batch), exc)
             for _, future in batch:
@@ -256,15 +257,16 @@ class AcceptQueue:
 
 
 async def _writer_connection() -> psycopg.AsyncConnection:
-    """The group commit's own connection: it gives up on a lock or a statement in half the time a
-    webhook waits for it (so the webhook hears of it, and nothing is stored behind a 503 then), and
-    notices a peer that vanished (TCP keepalives)."""
+    """The group commit's own connection: it gives up connecting, or on a lock or a statement, in
+    half the time a webhook waits for it (so the webhook usually hears why; a row can still be
+    committed after its webhook was answered 503, and the platform's retry is then a redelivery,
+    stored once), and notices a peer that vanished (TCP keepalives)."""
     wait_ms = max(1, int(settings.INBOUND_ACCEPT_TIMEOUT_SECONDS * 500))
     return await psycopg.AsyncConnection.connect(
         **conninfo(),
         autocommit=True,
         application_name="mergeinbox accept",
-        connect_timeout=max(1, int(settings.INBOUND_ACCEPT_TIMEOUT_SECONDS)),
+        connect_timeout=max(1, int(settings.INBOUND_ACCEPT_TIMEOUT_SECONDS / 2)),
         keepalives=1,
         keepalives_idle=30,
         keepalives_interval=10,

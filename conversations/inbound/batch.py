@@ -54,7 +54,7 @@ def plain_messages_ingest(*, items: list[tuple[Channel, InboundMessage]]) -> lis
     by_sender = _by_sender(_not_stored(items))
     known, moved = _lock_known_senders(list(by_sender))
     keys = _keys_of_profiles({identity.profile_id for identity in known.values()})
-    taken, new, left_contacts = {}, {}, set(moved.values())
+    taken, new, left_contacts, left_unknown = {}, {}, set(moved.values()), []
     for sender, messages in by_sender.items():
         identity = known.get(sender)
         if sender in moved:
@@ -62,21 +62,41 @@ def plain_messages_ingest(*, items: list[tuple[Channel, InboundMessage]]) -> lis
         if _needs_profile(sender[0], identity, messages[0]):
             if identity is not None:
                 left_contacts.add(identity.contact_id)
+            else:
+                left_unknown.append((sender[0], messages[0]))
         elif identity is None:
             if _first_contact_is_plain(messages):
                 new[sender] = messages
+            else:
+                left_unknown.append((sender[0], messages[0]))
         elif all(
             identity_reveals_nothing_new(identity=identity, message=m, keys=keys[identity.profile_id]) for m in messages
         ):
             taken[sender] = (identity, messages)
         else:
             left_contacts.add(identity.contact_id)
+    left_contacts |= _contacts_found_by_scoped_ids(left_unknown)
     taken = {sender: pair for sender, pair in taken.items() if pair[0].contact_id not in left_contacts}
     taken |= _first_contacts(new)
     identity_of = {id(m): identity for identity, messages in taken.values() for m in messages}
     _store([(m, identity_of[id(m)]) for _, m in items if id(m) in identity_of])
     fresh = {id(m) for messages in by_sender.values() for m in messages}
     return [(channel, m) for channel, m in items if id(m) in fresh and id(m) not in identity_of]
+
+
+def _contacts_found_by_scoped_ids(firsts: list[tuple[Channel, InboundMessage]]) -> set[int]:
+    """Contacts the pipeline will find for these unknown senders by their business-scoped ids
+    (`channels.services._known_identity`): their other messages must wait for them."""
+    wanted = Q()
+    for channel, message in firsts:
+        scoped = [value for value in (message.scoped_id,) if value]
+        if scoped:
+            wanted |= Q(channel=channel, scoped_id__in=scoped) | Q(channel=channel, external_id__in=scoped)
+        if message.parent_scoped_id:
+            wanted |= Q(channel=channel, parent_scoped_id=message.parent_scoped_id)
+    if not wanted:
+        return set()
+    return set(ChannelIdentity.objects.filter(wanted).values_list("contact_id", flat=True))
 
 
 def _first_contacts(new: dict) -> dict:

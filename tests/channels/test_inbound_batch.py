@@ -320,3 +320,29 @@ def test_a_redelivery_behind_another_delivery_of_its_channel_is_recognised_in_th
     process_inbound()
     assert sorted(Message.objects.values_list("body", flat=True)) == ["new one", "once"]
     assert not [r for r in caplog.records if "set-based ingest" in r.getMessage()]  # not after a failed insert
+
+
+def test_a_sender_found_by_its_business_scoped_id_keeps_its_contacts_order(client, whatsapp):
+    from tests.channels.test_whatsapp_2026 import delivery, person, text
+
+    bsuid = "US.13491208655302741918"
+    first = delivery(text("by username", mid="wamid.u0", phone=None, bsuid=bsuid, ts="1780000000"))
+    first["entry"][0]["changes"][0]["value"]["contacts"] = [person(name="Kim", phone=None, bsuid=bsuid)]
+    deliver(client, whatsapp, first)
+    # The same person writes with their phone (a new id, the known BSUID), then by username again.
+    with_phone = delivery(
+        text("now with my phone", mid="wamid.u1", phone="6281100000061", bsuid=bsuid, ts="1780000010"),
+        contacts=[person(name="Kim", phone="6281100000061", bsuid=bsuid)],
+    )
+    again = delivery(
+        text("and by username", mid="wamid.u2", phone=None, bsuid=bsuid, ts="1780000020"),
+        contacts=[person(name="Kim", phone=None, bsuid=bsuid)],
+    )
+    post_webhook(client, whatsapp, with_phone)
+    post_webhook(client, whatsapp, again)
+    _same_as_one_at_a_time()
+    assert list(Message.objects.order_by("pk").values_list("body", flat=True)) == [
+        "by username",
+        "now with my phone",
+        "and by username",
+    ]
