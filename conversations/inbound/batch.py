@@ -89,9 +89,10 @@ def _contacts_found_by_scoped_ids(firsts: list[tuple[Channel, InboundMessage]]) 
     (`channels.services._known_identity`): their other messages must wait for them."""
     wanted = Q()
     for channel, message in firsts:
-        scoped = [value for value in (message.scoped_id,) if value]
-        if scoped:
-            wanted |= Q(channel=channel, scoped_id__in=scoped) | Q(channel=channel, external_id__in=scoped)
+        if message.scoped_id:
+            wanted |= Q(channel=channel, scoped_id=message.scoped_id) | Q(
+                channel=channel, external_id=message.scoped_id
+            )
         if message.parent_scoped_id:
             wanted |= Q(channel=channel, parent_scoped_id=message.parent_scoped_id)
     if not wanted:
