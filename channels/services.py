@@ -10,7 +10,7 @@ from channels.inbound import InboundMessage
 from channels.models import Channel, ChannelIdentity, new_secret
 from config.workspace import permissions
 from config.workspace.models import User
-from contacts.models import KeyKind, KeySource
+from contacts.models import KeyKind, KeySource, primary_field
 from contacts.normalize import clean_text
 from contacts.services import contact_key_add, contacts_add_first_keys, contacts_create_for_senders, key_build
 
@@ -203,10 +203,9 @@ def identity_reveals_nothing_new(*, identity: ChannelIdentity, message: InboundM
         if key is None:
             continue
         held_verified = keys.get((key.kind, key.value))
-        primary_field = "primary_email_id" if key.kind == KeyKind.EMAIL else "primary_phone_id"
         if held_verified is None or (key.verified and not held_verified):
             return False
-        if key.is_valid and getattr(identity.contact, primary_field) is None:
+        if key.is_valid and getattr(identity.contact, f"{primary_field(key.kind)}_id") is None:
             return False
     return True
 

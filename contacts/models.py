@@ -83,6 +83,11 @@ class KeyKind(models.TextChoices):
     PHONE = "phone", _("Phone")
 
 
+def primary_field(kind: str) -> str:
+    """The contact field holding its primary key of this kind."""
+    return "primary_email" if kind == KeyKind.EMAIL else "primary_phone"
+
+
 class KeySource(models.TextChoices):
     CHANNEL = "channel", _("Channel identity")
     PRECHAT = "prechat", _("Pre-chat form")

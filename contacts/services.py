@@ -9,7 +9,16 @@ from config.rows import rows_update
 from config.workspace import permissions
 from config.workspace.models import Workspace
 from contacts.events import event_record
-from contacts.models import VERIFIED_SOURCES, Comment, Contact, ContactKey, EventKind, KeyKind, KeySource
+from contacts.models import (
+    VERIFIED_SOURCES,
+    Comment,
+    Contact,
+    ContactKey,
+    EventKind,
+    KeyKind,
+    KeySource,
+    primary_field,
+)
 from contacts.normalize import Normalized, clean_text, normalize_email, normalize_phone
 from contacts.profiles import edit_log
 
@@ -72,9 +81,9 @@ def contacts_add_first_keys(*, keys: list[ContactKey], main_identities: dict[int
         identity.contact_id: identity.contact for identity in main_identities.values()
     }
     for key in saved:
-        primary_field = "primary_email" if key.kind == KeyKind.EMAIL else "primary_phone"
-        if getattr(key.contact, f"{primary_field}_id") is None and key.is_valid:
-            setattr(key.contact, primary_field, key)
+        field = primary_field(key.kind)
+        if getattr(key.contact, f"{field}_id") is None and key.is_valid:
+            setattr(key.contact, field, key)
     for contact_id, identity in main_identities.items():
         contacts[contact_id].main_identity = identity
     now = timezone.now()
@@ -158,16 +167,16 @@ def contact_key_add(
     elif source in VERIFIED_SOURCES and not key.verified:
         key.source, key.verified, key.identity = source, True, identity or key.identity
         key.save(update_fields=["source", "verified", "identity"])
-    primary_field = "primary_email" if kind == KeyKind.EMAIL else "primary_phone"
+    field = primary_field(kind)
     if make_primary:
         # A user's pick is an edit of the contact; an identity's (a number change) is also its profile's.
         editors = {contact.pk} if profile is None else {contact.pk, profile.pk}
         edit_log(profile_ids=editors, field=str(kind), value=key.pk)
     # A first key becomes primary by itself only when valid (as `contacts.profiles.derive` falls back).
-    first_valid = getattr(contact, f"{primary_field}_id") is None and key.is_valid
+    first_valid = getattr(contact, f"{field}_id") is None and key.is_valid
     if not never_primary and (make_primary or first_valid):
-        setattr(contact, primary_field, key)
-        contact.save(update_fields=[primary_field, "updated_at"])
+        setattr(contact, field, key)
+        contact.save(update_fields=[field, "updated_at"])
     return key
 
 

@@ -137,14 +137,20 @@ def test_a_large_delivery_is_kept_in_file_storage_not_in_the_row(server, whatsap
     assert (media / delivery.body_file).read_bytes() == body == delivery_body(delivery)
 
 
-def _accept_backends_waiting(connection) -> list[int]:
+def _accept_backends(connection, *, waiting_for_a_lock: bool = False) -> list[int]:
+    """The group commit writers' database connections (those waiting for a lock, if asked)."""
+    waiting = " AND wait_event_type = 'Lock'" if waiting_for_a_lock else ""
     return [
         pid
         for (pid,) in connection.execute(
             "SELECT pid FROM pg_stat_activity WHERE application_name = 'mergeinbox accept'"
-            " AND datname = current_database() AND wait_event_type = 'Lock'"
+            " AND datname = current_database()" + waiting
         )
     ]
+
+
+def _accept_backends_waiting(connection) -> list[int]:
+    return _accept_backends(connection, waiting_for_a_lock=True)
 
 
 def test_a_lost_database_connection_answers_every_request_of_the_batch_503_and_stores_none(server, whatsapp):
@@ -246,16 +252,6 @@ def test_web_chat_webhook_posts_are_accepted_with_their_rate_limits(server):
     assert status == 403
     # Counted by the web chat limits (the Django view's), per visitor address and per channel.
     assert RateLimitWindow.objects.filter(scope="webhook:visitor").exists()
-
-
-def _accept_backends(connection) -> list[int]:
-    return [
-        pid
-        for (pid,) in connection.execute(
-            "SELECT pid FROM pg_stat_activity WHERE application_name = 'mergeinbox accept'"
-            " AND datname = current_database()"
-        )
-    ]
 
 
 def test_a_writer_connection_that_died_while_idle_costs_no_delivery(server, whatsapp):
