@@ -65,7 +65,8 @@ async def webhook_accept(
 
     The checks of `webhook`, then the delivery goes into this process's group commit
     (`channels.delivery_log.AcceptQueue`): 200 only once the transaction holding its row is
-    committed; 503 (the platform retries) when it was not, and then nothing of its batch is stored.
+    committed; 503 (the platform retries) when it was not, or not in INBOUND_ACCEPT_TIMEOUT_SECONDS
+    (a row committed after its 503 makes the retry a redelivery, which the workers store once).
     `headers` are the request's (any case), `read_body(n)` reads at most about n bytes of the body.
     None, before anything is read, for what `webhook` answers instead: an unknown channel (404),
     channels whose senders are the public (web chat: their rate limits count every request in the
